@@ -1,0 +1,16 @@
+#!/usr/bin/env node
+import { Command } from "commander";
+import { labCommand } from "./commands/lab.js";
+
+const program = new Command("bgpmesh-provision")
+  .description("Build and run a BGP overlay (bird2) on a tinc mesh VPN with etcd and a node agent, over SSH")
+  .version("0.1.0");
+program.addCommand(labCommand());
+
+try {
+  await program.parseAsync(process.argv);
+} catch (e) {
+  // Errors the tool raises are written for the user; a stack trace would only hide the message.
+  console.error(`error: ${(e as Error).message}`);
+  process.exitCode = 1;
+}

@@ -1,0 +1,100 @@
+import { spawnSync } from "node:child_process";
+import { Command, InvalidArgumentError } from "commander";
+import { labDown, labDownAll, labStatus, labUp } from "../lab/lab.js";
+import { checkLabName, MAX_HOSTS } from "../lab/layout.js";
+import { checkLabPrerequisites } from "../lab/preflight.js";
+import { readLab } from "../lab/registry.js";
+import { labLayout } from "../lab/layout.js";
+
+const log = (msg: string) => console.error(`lab: ${msg}`);
+
+function hostCount(value: string): number {
+  const n = Number(value);
+  if (!Number.isInteger(n) || n < 1 || n > MAX_HOSTS) throw new InvalidArgumentError(`a whole number from 1 to ${MAX_HOSTS}`);
+  return n;
+}
+
+function labName(value: string): string {
+  try {
+    return checkLabName(value);
+  } catch (e) {
+    throw new InvalidArgumentError((e as Error).message);
+  }
+}
+
+const mib = (bytes: number) => `${(bytes / 2 ** 20).toFixed(1)} MiB`;
+
+export function labCommand(): Command {
+  const lab = new Command("lab").description(
+    "real Debian 12 hosts on this machine (systemd-nspawn containers with sshd), for trying and testing the mesh",
+  );
+  const nameOption = ["-n, --name <name>", "lab name: labs with different names run side by side", labName, "default"] as const;
+
+  lab
+    .command("up")
+    .description("build (once) and boot a lab; running it again converges to the same hosts")
+    .option(...nameOption)
+    .option("--hosts <n>", "number of hosts", hostCount, 3)
+    .action(async (opts: { name: string; hosts: number }) => {
+      await labUp(opts.name, opts.hosts, log);
+    });
+
+  lab
+    .command("down")
+    .description("power the lab off and remove everything it made (processes, mounts, namespaces, bridge, disks)")
+    .option(...nameOption)
+    .option("--all", "take every lab on this machine down")
+    .option("--keep-state", "keep the hosts' disks, so the next `up` boots them as they were")
+    .action(async (opts: { name: string; all?: boolean; keepState?: boolean }) => {
+      if (opts.all) await labDownAll(log, { keepState: opts.keepState });
+      else await labDown(opts.name, log, { keepState: opts.keepState });
+    });
+
+  lab
+    .command("status")
+    .description("the lab's hosts, whether they run, systemd's state and memory use")
+    .option(...nameOption)
+    .option("--json", "print JSON")
+    .action(async (opts: { name: string; json?: boolean }) => {
+      const status = await labStatus(opts.name);
+      if (!status) {
+        console.error(`no lab named '${opts.name}'`);
+        process.exitCode = 1;
+        return;
+      }
+      if (opts.json) {
+        console.log(JSON.stringify(status, null, 2));
+        return;
+      }
+      const { lab: l, repoServer, hosts } = status;
+      console.log(`lab '${l.name}': ${l.subnet} on bridge ${l.bridge}, apt repository ${repoServer ? l.repoUrl : "NOT RUNNING"}`);
+      console.log(`inventory ${l.inventoryFile}`);
+      console.log("HOST      ADDRESS          STATE     SYSTEMD     MEMORY (total / anon)");
+      for (const h of hosts) {
+        const mem = h.memory ? `${mib(h.memory.totalBytes)} / ${mib(h.memory.rssBytes)}` : "-";
+        console.log(
+          `${h.name.padEnd(9)} ${h.address.padEnd(16)} ${(h.running ? "running" : "stopped").padEnd(9)} ${(h.systemd ?? "-").padEnd(11)} ${mem}`,
+        );
+      }
+      if (hosts.some((h) => !h.running)) process.exitCode = 1;
+    });
+
+  lab
+    .command("ssh")
+    .description("open a shell on a lab host (or run COMMAND there) with the lab's key and known_hosts")
+    .argument("<host>", "host name, e.g. node1")
+    .argument("[command...]", "command to run instead of a shell")
+    .option(...nameOption)
+    .action((host: string, command: string[], opts: { name: string }) => {
+      checkLabPrerequisites();
+      const record = readLab(opts.name);
+      if (!record) throw new Error(`no lab named '${opts.name}': start it with  bgpmesh-provision lab up --name ${opts.name}`);
+      const layout = labLayout(opts.name, record.index, record.hosts);
+      if (!layout.hosts.some((h) => h.name === host)) {
+        throw new Error(`lab '${opts.name}' has no host '${host}' (it has ${layout.hosts.map((h) => h.name).join(", ")})`);
+      }
+      const r = spawnSync("ssh", ["-F", layout.sshConfigFile, host, ...command], { stdio: "inherit" });
+      process.exitCode = r.status ?? 1;
+    });
+  return lab;
+}

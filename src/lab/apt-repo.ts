@@ -1,0 +1,89 @@
+// The lab's local apt repository: the .deb files of every package roles install, with the
+// dependencies a fresh lab host lacks, downloaded once on the controller and indexed as a flat
+// repository. Lab hosts then run a plain `apt-get install` against it, with no internet.
+import { createHash } from "node:crypto";
+import { existsSync, mkdirSync, readFileSync, renameSync, rmSync, writeFileSync } from "node:fs";
+import { join } from "node:path";
+import { gzipSync } from "node:zlib";
+import { run } from "../util/exec.js";
+import { withDirLock } from "../util/lock.js";
+import { projectFile } from "../util/project.js";
+import type { Image } from "./image.js";
+import { CACHE_ROOT } from "./layout.js";
+import { debianSources } from "./mirror.js";
+
+const RECIPE_VERSION = 1;
+const COMPLETE = ".bgpmesh-repo";
+
+export interface AptRepo {
+  key: string;
+  dir: string;
+  packages: string[];
+}
+
+export function labPackages(): string[] {
+  return readFileSync(projectFile("src/lab/packages.txt"), "utf8")
+    .split("\n")
+    .map((l) => l.replace(/#.*/, "").trim())
+    .filter(Boolean);
+}
+
+const reposDir = (): string => join(CACHE_ROOT, "repos");
+
+export async function ensureAptRepo(image: Image, log: (msg: string) => void): Promise<AptRepo> {
+  const packages = labPackages();
+  const key = createHash("sha256")
+    .update(JSON.stringify({ image: image.key, packages, RECIPE_VERSION }))
+    .digest("hex")
+    .slice(0, 12);
+  const dir = join(reposDir(), key);
+  if (existsSync(join(dir, COMPLETE))) return { key, dir, packages };
+  return withDirLock(reposDir(), async () => {
+    if (existsSync(join(dir, COMPLETE))) return { key, dir, packages };
+    log(`downloading ${packages.length} packages and their dependencies into the lab's apt repository`);
+    const tmp = `${dir}.building`;
+    rmSync(tmp, { recursive: true, force: true });
+    mkdirSync(join(tmp, "debs/partial"), { recursive: true });
+    const apt = isolatedApt(image, join(tmp, "debs"));
+    await run("apt-get", [...apt, "update"]);
+    await run("apt-get", [...apt, "install", "--download-only", "-y", ...packages]);
+    // Security updates the image lacks, so `apt-get upgrade` on a lab host works as on a real one.
+    await run("apt-get", [...apt, "upgrade", "--download-only", "-y"]);
+    rmSync(join(tmp, "debs/partial"), { recursive: true, force: true });
+    rmSync(join(tmp, "debs/lock"), { force: true });
+    const index = await run("dpkg-scanpackages", ["--multiversion", "debs", "/dev/null"], { cwd: tmp });
+    writeFileSync(join(tmp, "Packages"), index.stdout);
+    writeFileSync(join(tmp, "Packages.gz"), gzipSync(index.stdout));
+    writeFileSync(join(tmp, COMPLETE), packages.join("\n") + "\n");
+    renameSync(tmp, dir);
+    return { key, dir, packages };
+  });
+}
+
+/**
+ * apt-get options that resolve against the image's dpkg database and Debian's archive only,
+ * ignoring the controller's own sources, pins and settings.
+ */
+function isolatedApt(image: Image, archives: string): string[] {
+  const base = join(CACHE_ROOT, "apt");
+  for (const d of ["etc/parts", "etc/sources.list.d", "etc/preferences.d", "lists/partial", "cache"]) {
+    mkdirSync(join(base, d), { recursive: true });
+  }
+  writeFileSync(join(base, "etc/sources.list"), debianSources());
+  const o = (k: string, v: string) => ["-o", `${k}=${v}`];
+  return [
+    ...o("Dir::Etc::Parts", join(base, "etc/parts")),
+    ...o("Dir::Etc::SourceList", join(base, "etc/sources.list")),
+    ...o("Dir::Etc::SourceParts", join(base, "etc/sources.list.d")),
+    ...o("Dir::Etc::Preferences", join(base, "etc/preferences")),
+    ...o("Dir::Etc::PreferencesParts", join(base, "etc/preferences.d")),
+    ...o("Dir::State::Lists", join(base, "lists")),
+    ...o("Dir::State::status", join(image.dir, "var/lib/dpkg/status")),
+    ...o("Dir::Cache", join(base, "cache")),
+    ...o("Dir::Cache::archives", archives),
+    ...o("Debug::NoLocking", "1"),
+    ...o("APT::Sandbox::User", "root"),
+    ...o("Acquire::Languages", "none"),
+    "-q",
+  ];
+}

@@ -1,0 +1,50 @@
+import { readFileSync } from "node:fs";
+import { parse } from "yaml";
+import { run, type RunResult } from "../../src/util/exec.js";
+import { projectFile } from "../../src/util/project.js";
+
+/** Runs the built CLI exactly as a user would (npm test builds it first). */
+export function cli(...args: string[]): Promise<RunResult> {
+  return run(process.execPath, [projectFile("dist/cli.js"), ...args], { allowFailure: true, timeoutMs: 900_000 });
+}
+
+export async function cliOk(...args: string[]): Promise<string> {
+  const r = await cli(...args);
+  if (r.code !== 0) throw new Error(`bgpmesh-provision ${args.join(" ")} exited ${r.code}:\n${r.stderr}${r.stdout}`);
+  return r.stdout + r.stderr;
+}
+
+export interface LabInfo {
+  inventoryFile: string;
+  sshConfigFile: string;
+  knownHostsFile: string;
+  bridge: string;
+  subnet: string;
+  hosts: { name: string; address: string; running: boolean; systemd?: string }[];
+  dir: string;
+  runDir: string;
+}
+
+export async function labInfo(name: string): Promise<LabInfo> {
+  const r = await cliOk("lab", "status", "--name", name, "--json");
+  const { lab, hosts } = JSON.parse(r.slice(r.indexOf("{")));
+  return { ...lab, hosts };
+}
+
+/** Runs a command on a lab host through real OpenSSH with the lab's ssh_config (strict host key checking). */
+export function ssh(lab: LabInfo, host: string, command: string, extra: string[] = []): Promise<RunResult> {
+  return run("ssh", ["-F", lab.sshConfigFile, "-o", "BatchMode=yes", ...extra, host, command], {
+    allowFailure: true,
+    timeoutMs: 300_000,
+  });
+}
+
+export async function sshOk(lab: LabInfo, host: string, command: string): Promise<string> {
+  const r = await ssh(lab, host, command);
+  if (r.code !== 0) throw new Error(`${host}: '${command}' exited ${r.code}:\n${r.stderr}${r.stdout}`);
+  return r.stdout;
+}
+
+export function readInventory(lab: LabInfo): { all: { vars: Record<string, unknown>; hosts: Record<string, { ansible_host: string }> } } {
+  return parse(readFileSync(lab.inventoryFile, "utf8"));
+}
