@@ -5,6 +5,7 @@ import { defineConfig } from "vitest/config";
 // hosts faster when only two labs start at once.
 export default defineConfig({
   test: {
+    reporters: ["default", "./test/summary-reporter.ts"],
     projects: [
       {
         test: {
