@@ -1,0 +1,22 @@
+// The inventory layer's public surface; other parts of the tool import from here, not from the files.
+export { connectionOf, CONNECTION_VARS, type Connection } from "./connection.js";
+export { describeValue, InventoryError, type SourcePos } from "./errors.js";
+export { parseExtraVars, type ExtraVarsOptions } from "./extra-vars.js";
+export { loadInventory, type LoadOptions } from "./load.js";
+export {
+  getGroup,
+  getHost,
+  groupsOf,
+  hostsOf,
+  type Group,
+  type Host,
+  type Inventory,
+  type VarDef,
+  type VarLevel,
+  type VarOrigin,
+  type VarSet,
+} from "./model.js";
+export { resolveHostVars, varValues, type ResolvedHostVars } from "./resolve.js";
+export { collectSecrets, maskSecrets, redact, REDACTED, Redactor, Secret } from "./secret.js";
+export { describeOrigin, hostVarsYaml, inventoryList } from "./show.js";
+export { readVarsFile } from "./vars-dirs.js";
