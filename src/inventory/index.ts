@@ -20,3 +20,7 @@ export { resolveHostVars, varValues, type ResolvedHostVars } from "./resolve.js"
 export { collectSecrets, maskSecrets, redact, REDACTED, Redactor, Secret } from "./secret.js";
 export { describeOrigin, hostVarsYaml, inventoryList } from "./show.js";
 export { readVarsFile } from "./vars-dirs.js";
+// For other YAML files read the same way (role files, site.yml): positions, errors and secret tags alike.
+export { NAME_PATTERN } from "./model.js";
+export { readVarsNode } from "./vars.js";
+export { keyName, posOf, readYamlFile, toValue, type YamlSource } from "./yaml-source.js";

@@ -1,0 +1,64 @@
+// Typed access to the parts of nunjucks that its type definitions leave out: the parser, the AST node
+// classes, the transformer and the compiler. The strict-undefined check rewrites the parsed template
+// between parsing and compiling, which the public API has no hook for. nunjucks 3.2 is the last
+// release line and these modules have had the same shape since 2.x.
+import { createRequire } from "node:module";
+import nunjucks from "nunjucks";
+
+const require = createRequire(import.meta.url);
+
+/** A node of a parsed template; `lineno` and `colno` are 0-based. */
+export interface TemplateNode {
+  readonly typename: string;
+  readonly fields: string[];
+  lineno: number;
+  colno: number;
+  [field: string]: unknown;
+}
+
+export interface NodeList extends TemplateNode {
+  children: TemplateNode[];
+}
+
+type NodeClass = new (lineno: number, colno: number, ...fields: unknown[]) => TemplateNode;
+
+interface NodesModule {
+  Node: NodeClass;
+  NodeList: new (lineno: number, colno: number, children?: TemplateNode[]) => NodeList;
+  Literal: NodeClass;
+  Symbol: NodeClass;
+  Filter: NodeClass;
+}
+
+interface CompilerInstance {
+  compile(ast: TemplateNode): void;
+  getCode(): string;
+}
+
+const internals = nunjucks as unknown as {
+  parser: { parse(src: string, extensions: unknown[], opts: object): TemplateNode };
+  nodes: NodesModule;
+  compiler: { Compiler: new (name: string, throwOnUndefined: boolean) => CompilerInstance };
+};
+const transformer = require("nunjucks/src/transformer") as {
+  transform(ast: TemplateNode, asyncFilters: string[], name: string): TemplateNode;
+};
+
+export const nodes = internals.nodes;
+
+export function isNode(value: unknown): value is TemplateNode {
+  return value instanceof internals.nodes.Node;
+}
+
+/** The parsed template after nunjucks' own transformations (which turn `super()` into a node of its own). */
+export function parseTemplate(src: string, name: string, opts: object): TemplateNode {
+  return transformer.transform(internals.parser.parse(src, [], opts), [], name);
+}
+
+/** Compiles a (rewritten) template to the props object that `new Template({type: "code", obj})` takes. */
+export function compileTemplate(ast: TemplateNode, name: string, throwOnUndefined: boolean): Record<string, unknown> {
+  const compiler = new internals.compiler.Compiler(name, throwOnUndefined);
+  compiler.compile(ast);
+  // This is how nunjucks itself turns compiled code into a template (Template._compile).
+  return new Function(compiler.getCode())() as Record<string, unknown>;
+}

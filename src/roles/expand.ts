@@ -1,0 +1,108 @@
+// A role's resource or handler for one host: `when:` decided, every string rendered, paths checked.
+import type { Handler, Resource } from "../engine/desired.js";
+import { InventoryError } from "../inventory/index.js";
+import { containsSecret, type RenderScope, type TemplateRenderer } from "../render/index.js";
+import type { RoleHandler, RoleResource, Str, When } from "./model.js";
+import { absolutePathProblem, normalizePath } from "./paths.js";
+import { templateMissing } from "./resource-parse.js";
+
+const FALSE_WORDS = new Set(["", "false", "no", "off", "0", "none", "null", "undefined"]);
+export const TRUTH_FILTER = "__bgpmesh_truth";
+
+/** How a `when:` result reads as a condition: YAML-ish words count, like Ansible's bare variables. */
+export function truthy(value: unknown): boolean {
+  if (value === null || value === undefined || value === false || value === 0) return false;
+  if (Array.isArray(value)) return value.length > 0;
+  if (typeof value === "object") return Object.keys(value).length > 0;
+  return !FALSE_WORDS.has(String(value).trim().toLowerCase());
+}
+
+export class Expander {
+  constructor(
+    readonly renderer: TemplateRenderer,
+    readonly scope: RenderScope,
+  ) {}
+
+  #error(at: Str["at"], problem: string): InventoryError {
+    return new InventoryError({ ...at, host: this.scope.host }, this.scope.redactor.redact(`${problem} (for host ${this.scope.host})`));
+  }
+
+  render(s: Str): string {
+    return this.renderer.renderString(s.text, this.scope, s.at);
+  }
+
+  path(s: Str): string {
+    const path = this.render(s);
+    const problem = absolutePathProblem(path);
+    if (problem) throw this.#error(s.at, problem);
+    return normalizePath(path);
+  }
+
+  /** `when: "{{ x }}"` is rendered; `when: x and y` is an expression, as in Ansible. */
+  keep(when: When | undefined): boolean {
+    if (when === undefined || typeof when === "boolean") return when ?? true;
+    const template = /{{|{%/.test(when.text) ? when.text : `{{ (${when.text}) | ${TRUTH_FILTER} }}`;
+    return truthy(this.render({ text: template, at: when.at }));
+  }
+
+  resource(r: RoleResource): Resource | undefined {
+    if (!this.keep(r.when)) return undefined;
+    const origin = { where: r.where };
+    switch (r.kind) {
+      case "package":
+        return { kind: r.kind, names: r.names.map((n) => this.render(n)), origin };
+      case "directory":
+        return { kind: r.kind, path: this.path(r.path), owner: this.render(r.owner), group: this.render(r.group), mode: r.mode, notify: r.notify, origin };
+      case "template":
+      case "copy": {
+        const dest = this.path(r.dest);
+        let content: string;
+        let source = "content";
+        if (r.kind === "template") {
+          const src = this.render(r.src);
+          if (!this.renderer.fileOf(src)) throw this.#error(r.src.at, templateMissing(this.renderer, src));
+          content = this.renderer.renderFile(src, this.scope).text;
+          source = `template:${src}`;
+        } else content = this.render(r.content);
+        return {
+          kind: "file",
+          path: dest,
+          content,
+          owner: this.render(r.owner),
+          group: this.render(r.group),
+          mode: r.mode,
+          ...(r.validate && { validate: this.render(r.validate) }),
+          notify: r.notify,
+          secret: containsSecret(content, this.scope.secretValues),
+          source,
+          origin,
+        };
+      }
+      case "service":
+        return { kind: r.kind, name: this.render(r.name), ...(r.enabled !== undefined && { enabled: r.enabled }), ...(r.state && { state: r.state }), notify: r.notify, origin };
+      case "command":
+        return {
+          kind: r.kind,
+          name: this.render(r.name),
+          run: this.render(r.run),
+          ...(r.creates && { creates: this.path(r.creates) }),
+          ...(r.unless && { unless: this.render(r.unless) }),
+          notify: r.notify,
+          origin,
+        };
+    }
+  }
+
+  handler(h: RoleHandler): Handler {
+    let run: string;
+    if ("service" in h.action) {
+      const unit = this.render(h.action.service);
+      // The name goes into a shell command: a unit name never needs quoting, anything else is a mistake.
+      if (!/^[A-Za-z0-9@._:\\-]+$/.test(unit)) {
+        throw this.#error(h.action.service.at, `not a systemd unit name: ${JSON.stringify(unit)}`);
+      }
+      run = `systemctl ${h.action.verb} ${unit}`;
+    } else run = this.render(h.action.command);
+    return { name: h.name, run, origin: { where: h.where } };
+  }
+}

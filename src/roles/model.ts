@@ -1,0 +1,78 @@
+// A project as loaded and checked: the play list and the roles, with every string still a template
+// (rendered per host by expand.ts) and every part knowing where it was written.
+import type { SourcePos, VarSet } from "../inventory/index.js";
+import type { StringSource, TemplateRenderer } from "../render/index.js";
+
+/** A string from a role file, to be rendered with a host's variables. */
+export interface Str {
+  text: string;
+  at: StringSource;
+}
+
+/** `when:` — a fixed answer, or an expression / `{{ }}` string to evaluate per host. */
+export type When = boolean | Str;
+
+interface Base {
+  /** project-relative, e.g. "roles/demo/role.yml:12": the engine's Origin.where */
+  where: string;
+  /** the item's place as the user named the file, for errors */
+  at: SourcePos;
+  when?: When;
+}
+
+interface FileLike extends Base {
+  owner: Str;
+  group: Str;
+  mode: string;
+  notify: string[];
+}
+
+export type RoleResource =
+  | (Base & { kind: "package"; names: Str[] })
+  | (FileLike & { kind: "directory"; path: Str })
+  | (FileLike & { kind: "template"; src: Str; dest: Str; validate?: Str })
+  | (FileLike & { kind: "copy"; content: Str; dest: Str; validate?: Str })
+  | (Base & { kind: "service"; name: Str; enabled?: boolean; state?: "started" | "stopped"; notify: string[] })
+  | (Base & { kind: "command"; name: Str; run: Str; creates?: Str; unless?: Str; notify: string[] });
+
+export interface RoleHandler {
+  name: string;
+  /** a unit to restart or reload, or a shell command */
+  action: { service: Str; verb: "restart" | "reload" } | { command: Str };
+  where: string;
+  at: SourcePos;
+}
+
+export interface Role {
+  name: string;
+  /** role.yml as the user would name it (under the site file's folder) */
+  file: string;
+  /** role.yml relative to the project folder, e.g. "roles/demo/role.yml" */
+  rel: string;
+  defaults: VarSet;
+  resources: RoleResource[];
+  /** by name, in file order */
+  handlers: Map<string, RoleHandler>;
+}
+
+export interface PlayTarget {
+  /** a group, a host or "all" */
+  name: string;
+  at: SourcePos & { key: string };
+}
+
+export interface Play {
+  hosts: PlayTarget[];
+  roles: string[];
+}
+
+export interface Project {
+  /** the site file as given */
+  siteFile: string;
+  /** the folder holding site.yml, roles/ and templates/, as given */
+  dir: string;
+  plays: Play[];
+  /** every role a play names, in order of first mention */
+  roles: Map<string, Role>;
+  renderer: TemplateRenderer;
+}
