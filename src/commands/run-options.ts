@@ -1,0 +1,61 @@
+// Options shared by `plan` and `apply`, named as ansible-playbook names them where it has one.
+import { Command, InvalidArgumentError, Option } from "commander";
+import { connectionOf, resolveHostVars, type Inventory } from "../inventory/index.js";
+import type { RunOptions } from "../engine/run.js";
+import { useColor } from "../output/style.js";
+import { connectSsh } from "../transport/ssh.js";
+import { projectFile } from "../util/project.js";
+
+export interface CommonFlags {
+  inventory?: string;
+  extraVars: string[];
+  limit?: string;
+  site: string;
+  forks: number;
+  acceptNewHostKeys?: boolean;
+  timeout: number;
+  lockTimeout: number;
+  json?: string;
+  color: boolean;
+}
+
+const positive = (what: string) => (value: string) => {
+  const n = Number(value);
+  if (!Number.isFinite(n) || n <= 0) throw new InvalidArgumentError(`${what} must be a positive number`);
+  return n;
+};
+
+export function addCommonOptions(cmd: Command): Command {
+  return cmd
+    .option("-i, --inventory <file>", "inventory (Ansible YAML shape)")
+    .option("-e, --extra-vars <key=value|@file>", "variables above every other level (repeatable)", (v: string, acc: string[]) => [...acc, v], [] as string[])
+    .option("-l, --limit <pattern>", "only these hosts or groups (comma-separated; !name excludes)")
+    .option("--site <file>", "play list mapping groups to roles", projectFile("site.yml"))
+    .option("-f, --forks <n>", "hosts worked on at once", positive("--forks"), 16)
+    .option("--accept-new-host-keys", "trust and record the key of a host not yet in known_hosts (a changed key is always refused)")
+    .option("-T, --timeout <seconds>", "SSH connect timeout", positive("--timeout"), 10)
+    .option("--lock-timeout <seconds>", "how long to wait for another apply or pull to release a host", positive("--lock-timeout"), 60)
+    .option("--json <file>", "also write a machine-readable report (secrets masked)")
+    .addOption(new Option("--no-color", "no ANSI colours").default(useColor()));
+}
+
+export function runOptions(flags: CommonFlags, extra: Partial<RunOptions> & Pick<RunOptions, "apply" | "diff">): RunOptions {
+  return {
+    inventory: flags.inventory,
+    site: flags.site,
+    extraVars: flags.extraVars,
+    limit: flags.limit,
+    forks: Math.floor(flags.forks),
+    lockTimeoutSec: flags.lockTimeout,
+    jsonReport: flags.json,
+    color: flags.color,
+    connect: (inv: Inventory, host: string) =>
+      connectSsh(host, connectionOf(resolveHostVars(inv, host)), {
+        acceptNewHostKeys: flags.acceptNewHostKeys === true,
+        connectTimeoutMs: flags.timeout * 1000,
+      }),
+    out: (t) => process.stdout.write(t),
+    err: (t) => process.stderr.write(t),
+    ...extra,
+  };
+}

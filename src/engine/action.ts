@@ -1,0 +1,62 @@
+// A plan is plain data: per host, the actions that bring it to the desired state and the
+// handlers they owe. Scripts and file contents may hold secrets: they are executed, never shown,
+// and left out of saved plans (see plan-file.ts).
+import type { Resource } from "./desired.js";
+import type { Observed } from "./observed.js";
+
+export interface Action {
+  /** index of the resource in the host's desired state */
+  resource: number;
+  kind: Resource["kind"];
+  /** what is changed, e.g. "file /etc/demo/demo.conf" */
+  target: string;
+  /** how, e.g. "create", "update", "install", "enable", "start", "run", "set mode" */
+  change: string;
+  /** a short note, e.g. "mode 0600 → 0644" */
+  detail?: string;
+  /** unified diff of a file's text; absent for secret and binary content */
+  diff?: string;
+  notify: string[];
+  /** the shell commands that make the change */
+  script: string;
+  /** true when the script holds a secret value */
+  secret: boolean;
+}
+
+export interface PlannedHandler {
+  name: string;
+  run: string;
+  /** owed by an earlier run that stopped before its handlers ran */
+  owed: boolean;
+  secret: boolean;
+}
+
+export interface HostPlan {
+  host: string;
+  /** digest of the observed state the plan was computed from: a saved plan is stale when it moves */
+  observedDigest: string;
+  /** digest of every action and handler, scripts and contents included */
+  actionsDigest: string;
+  actions: Action[];
+  handlers: PlannedHandler[];
+  /** resources already as desired */
+  unchanged: number;
+  /** handlers named in the host's journal that no role defines any more */
+  unknownOwed: string[];
+}
+
+export interface PlanContext {
+  observed: Observed;
+  /** an earlier action installs packages, so units missing now may exist by the time we get there */
+  installsPackages: boolean;
+  /** files earlier actions create or rewrite (a unit file, say) */
+  writes: Set<string>;
+  /** true when `text` contains a secret value */
+  hasSecret: (text: string) => boolean;
+}
+
+/** One kind of resource: what the probe must look at, and the actions that close the gap. */
+export interface ResourceUnit<R extends Resource> {
+  probe(r: R, index: number): string;
+  plan(r: R, index: number, ctx: PlanContext): Omit<Action, "resource" | "kind" | "secret">[];
+}

@@ -1,0 +1,84 @@
+// The desired state of one host, as the roles describe it after rendering: plain data, no
+// secrets hidden inside objects (file contents are final bytes; `secret` says whether they hold
+// any secret value, so that no diff, log or plan file ever shows them).
+
+export interface Origin {
+  /** where the resource or value was declared, e.g. "roles/demo/role.yml:12" */
+  where: string;
+}
+
+export interface PackageResource {
+  kind: "package";
+  names: string[];
+  origin: Origin;
+}
+
+export interface FileResource {
+  kind: "file";
+  path: string;
+  /** the final bytes, as UTF-8 text or base64 when `binary` */
+  content: string;
+  binary?: boolean;
+  owner: string;
+  group: string;
+  /** octal, four digits, e.g. "0644" */
+  mode: string;
+  /** shell command run on the staged temp file before it replaces `path`; `%s` is its path */
+  validate?: string;
+  notify: string[];
+  /** true when the content holds a secret value: its text is never shown */
+  secret: boolean;
+  /** "template:demo/demo.conf.njk" or "content" */
+  source: string;
+  origin: Origin;
+}
+
+export interface DirectoryResource {
+  kind: "directory";
+  path: string;
+  owner: string;
+  group: string;
+  mode: string;
+  notify: string[];
+  origin: Origin;
+}
+
+export interface ServiceResource {
+  kind: "service";
+  /** unit name; ".service" is implied when no suffix is given */
+  name: string;
+  enabled?: boolean;
+  state?: "started" | "stopped";
+  notify: string[];
+  origin: Origin;
+}
+
+export interface CommandResource {
+  kind: "command";
+  /** a stable name shown in plans, e.g. "generate tinc key" */
+  name: string;
+  run: string;
+  /** skip when this path exists */
+  creates?: string;
+  /** skip when this shell command exits 0 (it must only read) */
+  unless?: string;
+  notify: string[];
+  origin: Origin;
+}
+
+export type Resource = PackageResource | FileResource | DirectoryResource | ServiceResource | CommandResource;
+
+export interface Handler {
+  name: string;
+  /** shell command, e.g. "systemctl reload bird" */
+  run: string;
+  origin: Origin;
+}
+
+export interface DesiredHost {
+  host: string;
+  roles: string[];
+  resources: Resource[];
+  /** by name, in the order handlers run */
+  handlers: Handler[];
+}

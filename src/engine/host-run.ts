@@ -1,0 +1,125 @@
+// One host, start to end, in ONE command: it takes the host lock, runs the probe, and then reads
+// the apply script from its stdin. The plan is made locally in between; if nothing must change
+// stdin is simply closed. The lock is held for as long as anything of ours runs on the host,
+// even when the controller dies half-way through an apply.
+import { hostname } from "node:os";
+import { shellQuote } from "../util/shell.js";
+import { stopwatch } from "../util/time.js";
+import type { Transport } from "../transport/transport.js";
+import { UnreachableError } from "../transport/transport.js";
+import type { HostPlan } from "./action.js";
+import { applyScript, parseApplyOutput } from "./apply-script.js";
+import type { DesiredHost } from "./desired.js";
+import { parseProbe } from "./observed.js";
+import { hasChanges, planHost } from "./plan.js";
+import { probeScript } from "./probe-script.js";
+
+export const LOCK_FILE = "/run/bgpmesh.lock";
+const PROBE_END = "@@probe-end";
+const LOCK_BUSY = 75;
+
+export type HostStatus = "ok" | "changed" | "failed" | "unreachable" | "stale";
+
+export interface HostResult {
+  host: string;
+  status: HostStatus;
+  plan?: HostPlan;
+  /** resources found, or brought, as desired */
+  ok: number;
+  /** steps that ran (a resource may need several, e.g. enable and start) */
+  changed: number;
+  /** steps that ran, by target and change */
+  applied: string[];
+  error?: string;
+  roundTrips: number;
+  seconds: number;
+}
+
+export interface HostRunOptions {
+  apply: boolean;
+  lockTimeoutSec: number;
+  /** a saved plan's digests: refuse the host when the state or the inputs moved */
+  expected?: { observedDigest: string; actionsDigest: string };
+  hasSecret: (text: string) => boolean;
+  redact: (text: string) => string;
+  progress: (host: string, msg: string) => void;
+}
+
+/** Lock, probe, then run whatever script arrives on stdin (none: nothing to change). */
+function lockedSession(desired: DesiredHost, timeoutSec: number): string {
+  const owner = `${process.env.BGPMESH_RUN_KIND ?? "push"} from ${hostname()} (pid ${process.pid})`;
+  const inner = [`printf '%s since %s\\n' ${shellQuote(owner)} "$(date -Is)" > ${LOCK_FILE}.owner`, probeScript(desired), `echo ${PROBE_END}`, "exec sh -s"].join("\n");
+  return `flock -E ${LOCK_BUSY} -w ${timeoutSec} ${LOCK_FILE} sh -c ${shellQuote(inner)}`;
+}
+
+export async function runHost(desired: DesiredHost, connect: () => Promise<Transport>, opts: HostRunOptions): Promise<HostResult> {
+  const elapsed = stopwatch();
+  const host = desired.host;
+  const result: HostResult = { host, status: "ok", ok: 0, changed: 0, applied: [], roundTrips: 0, seconds: 0 };
+  const finish = (r: Partial<HostResult>) => Object.assign(result, r, { seconds: elapsed() });
+  let t: Transport;
+  try {
+    t = await connect();
+  } catch (e) {
+    return finish({ status: e instanceof UnreachableError ? "unreachable" : "failed", error: opts.redact((e as Error).message) });
+  }
+  try {
+    const session = await t.start(lockedSession(desired, opts.lockTimeoutSec));
+    let probeOut: string;
+    try {
+      probeOut = await session.readUntil(PROBE_END);
+    } catch (e) {
+      const end = await session.end().catch(() => undefined);
+      if (end?.code === LOCK_BUSY) {
+        const owner = await t.exec(`cat ${LOCK_FILE}.owner 2>/dev/null`).catch(() => undefined);
+        throw new Error(
+          `another apply or pull holds the host lock (${LOCK_FILE}): ${owner?.stdout.trim() || "holder unknown"}; waited ${opts.lockTimeoutSec}s (--lock-timeout)`,
+        );
+      }
+      throw new Error(`probe failed: ${(e as Error).message}`);
+    }
+    const plan = planHost(desired, parseProbe(probeOut), opts.hasSecret);
+    result.plan = plan;
+    result.ok = plan.unchanged;
+    if (opts.expected) {
+      if (opts.expected.observedDigest !== plan.observedDigest) {
+        await session.end();
+        return finish({ status: "stale", error: "stale plan: the host changed since the plan was made; make a new plan" });
+      }
+      if (opts.expected.actionsDigest !== plan.actionsDigest) {
+        await session.end();
+        return finish({
+          status: "stale",
+          error: "stale plan: the inventory, roles, templates or -e values changed since the plan was made; make a new plan",
+        });
+      }
+    }
+    if (!opts.apply || !hasChanges(plan)) {
+      await session.end();
+      return finish({ status: "ok" });
+    }
+    opts.progress(host, `applying ${plan.actions.length} change(s), ${plan.handlers.length} handler(s)`);
+    const run = await session.end(applyScript(plan));
+    const steps = parseApplyOutput(run.stdout);
+    const names = [
+      ...plan.actions.map((a, i) => [`a${i}`, `${a.change} ${a.target}`] as const),
+      ...plan.handlers.map((h, i) => [`h${i}`, `handler ${h.name}`] as const),
+    ];
+    const applied = names.filter(([id]) => steps.ok.has(id)).map(([, what]) => what);
+    const changed = applied.length;
+    // A resource is ok once every step it needed has run.
+    const pending = new Set(plan.actions.filter((_, i) => !steps.ok.has(`a${i}`)).map((a) => a.resource));
+    const converged = new Set(plan.actions.map((a) => a.resource).filter((r) => !pending.has(r))).size;
+    if (!steps.done) {
+      const failed = names.find(([id]) => id === steps.failed)?.[1] ?? "the apply script";
+      const tail = run.stderr.trim().split("\n").slice(-12).join("\n");
+      return finish({ status: "failed", applied, changed, ok: result.ok + converged, error: opts.redact(`${failed} failed (exit ${run.code})${tail ? `:\n${tail}` : ""}`) });
+    }
+    return finish({ status: "changed", applied, changed, ok: result.ok + converged });
+  } catch (e) {
+    return finish({ status: e instanceof UnreachableError ? "unreachable" : "failed", error: opts.redact((e as Error).message) });
+  } finally {
+    result.roundTrips = t.roundTrips;
+    await t.close().catch(() => undefined);
+  }
+}

@@ -1,0 +1,71 @@
+import { createTwoFilesPatch } from "diff";
+import type { ResourceUnit } from "../engine/action.js";
+import type { FileResource } from "../engine/desired.js";
+import { shellQuote } from "../util/shell.js";
+import { fileBytes, isText, sha256 } from "./content.js";
+import { metadataChanges } from "./metadata.js";
+
+/** Above this size the probe does not send a file's current content, so no diff is shown. */
+export const DIFF_LIMIT = 100 * 1024;
+const EOF_MARK = "@@BGPMESH_CONTENT_EOF";
+
+export const fileUnit: ResourceUnit<FileResource> = {
+  probe(r) {
+    return `probe_path ${shellQuote(r.path)} ${sha256(fileBytes(r))}`;
+  },
+  plan(r, _i, { observed }) {
+    const st = observed.paths[r.path] ?? { type: "missing" };
+    const target = `file ${r.path}`;
+    const bytes = fileBytes(r);
+    if (st.type === "missing") {
+      return [{ target, change: "create", detail: `${r.owner}:${r.group} ${r.mode}`, diff: diffOf(r, undefined, bytes), notify: r.notify, script: writeScript(r, bytes) }];
+    }
+    if (st.type !== "file") {
+      throw new Error(`${r.path} exists but is a ${st.type === "other" ? st.what : st.type}, not a regular file (${r.origin.where})`);
+    }
+    if (st.sha256 !== sha256(bytes)) {
+      const old = st.content === undefined ? undefined : Buffer.from(st.content, "base64");
+      return [{ target, change: "update", diff: diffOf(r, old ?? null, bytes), notify: r.notify, script: writeScript(r, bytes) }];
+    }
+    const meta = metadataChanges(r.path, r, st);
+    return meta ? [{ target, change: "set", detail: meta.detail, notify: r.notify, script: meta.script }] : [];
+  },
+};
+
+/**
+ * A unified diff of the file's text, or a note saying why there is none. `old` is undefined for
+ * a new file and null when the current content was too large to fetch.
+ */
+function diffOf(r: FileResource, old: Buffer | null | undefined, bytes: Buffer): string {
+  if (r.secret) return "(content holds secret values: not shown)";
+  if (!isText(bytes) || (old && !isText(old))) return "(binary content: not shown)";
+  if (old === null) return `(current file is larger than ${DIFF_LIMIT / 1024} KiB: not shown)`;
+  const before = old ? old.toString("utf8") : "";
+  const patch = createTwoFilesPatch(old ? r.path : "/dev/null", r.path, before, bytes.toString("utf8"), "", "", { context: 3 });
+  // Drop the "Index:" and "====" banner lines the diff package puts before the usual header.
+  return patch.slice(patch.indexOf("--- "));
+}
+
+/**
+ * Writes the content to a temp file beside the target, gives it its owner and mode, validates
+ * it, then renames it over the target: a reader (or a run killed half-way) never sees half a file.
+ */
+function writeScript(r: FileResource, bytes: Buffer): string {
+  const slash = r.path.lastIndexOf("/");
+  const dir = r.path.slice(0, slash) || "/";
+  const prefix = `${dir === "/" ? "" : dir}/.${r.path.slice(slash + 1)}.bgpmesh-`;
+  const lines = [
+    `rm -f ${shellQuote(prefix)}*`, // what an interrupted run left
+    `tmp=$(mktemp ${shellQuote(prefix + "XXXXXX")})`,
+    `base64 -d > "$tmp" <<'${EOF_MARK}'`,
+    ...(bytes.toString("base64").match(/.{1,76}/g) ?? []),
+    EOF_MARK,
+    `chown ${shellQuote(`${r.owner}:${r.group}`)} "$tmp" && chmod ${r.mode} "$tmp" || { rm -f "$tmp"; exit 1; }`,
+  ];
+  if (r.validate) {
+    const cmd = r.validate.replaceAll("%s", `"$tmp"`);
+    lines.push(`if ! ( ${cmd} ) >&2; then rm -f "$tmp"; echo ${shellQuote(`validation failed: ${r.validate}`)} >&2; exit 1; fi`);
+  }
+  lines.push(`mv -f "$tmp" ${shellQuote(r.path)}`);
+  return lines.join("\n");
+}

@@ -1,0 +1,109 @@
+// probe → plan → apply script → probe again, for files, directories and guarded commands, run
+// by a real shell on this machine in a temp folder (packages and services are covered on lab hosts).
+import { mkdtempSync, readFileSync, readdirSync, rmSync, statSync, writeFileSync } from "node:fs";
+import { tmpdir } from "node:os";
+import { join } from "node:path";
+import { afterEach, beforeEach, describe, expect, it } from "vitest";
+import type { DesiredHost, FileResource } from "../../../src/engine/desired.js";
+import { applyScript, parseApplyOutput } from "../../../src/engine/apply-script.js";
+import { parseProbe } from "../../../src/engine/observed.js";
+import { hasChanges, planHost } from "../../../src/engine/plan.js";
+import { probeScript } from "../../../src/engine/probe-script.js";
+import { run } from "../../../src/util/exec.js";
+
+let dir: string;
+const origin = { where: "roles/t/role.yml:1" };
+const noSecret = () => false;
+
+function file(path: string, content: string, extra: Partial<FileResource> = {}): FileResource {
+  return { kind: "file", path, content, owner: "root", group: "root", mode: "0644", notify: [], secret: false, source: "content", origin, ...extra };
+}
+
+function host(resources: DesiredHost["resources"]): DesiredHost {
+  return { host: "local", roles: ["t"], resources, handlers: [{ name: "note", run: `echo handled >> ${dir}/handler.log`, origin }] };
+}
+
+async function probe(d: DesiredHost) {
+  const r = await run("sh", ["-c", probeScript(d)]);
+  return parseProbe(r.stdout);
+}
+
+async function converge(d: DesiredHost) {
+  const plan = planHost(d, await probe(d), noSecret);
+  const r = await run("sh", ["-s"], { input: applyScript(plan), allowFailure: true });
+  return { plan, result: parseApplyOutput(r.stdout), stderr: r.stderr };
+}
+
+beforeEach(() => {
+  dir = mkdtempSync(join(tmpdir(), "bgpmesh-cycle-"));
+});
+afterEach(() => rmSync(dir, { recursive: true, force: true }));
+
+describe("probe → plan → apply", () => {
+  it("creates what is missing, then finds nothing to do", async () => {
+    const d = host([
+      { kind: "directory", path: `${dir}/conf`, owner: "root", group: "root", mode: "0750", notify: [], origin },
+      file(`${dir}/conf/app.conf`, "port = 1\n", { mode: "0640", notify: ["note"] }),
+      { kind: "command", name: "marker", run: `touch ${dir}/marker`, creates: `${dir}/marker`, notify: [], origin },
+    ]);
+    const first = await converge(d);
+    expect(first.plan.actions.map((a) => `${a.change} ${a.target}`)).toEqual([
+      `create directory ${dir}/conf`,
+      `create file ${dir}/conf/app.conf`,
+      "run command marker",
+    ]);
+    expect(first.plan.handlers.map((h) => h.name)).toEqual(["note"]);
+    expect(first.result.done).toBe(true);
+    expect(readFileSync(`${dir}/conf/app.conf`, "utf8")).toBe("port = 1\n");
+    expect((statSync(`${dir}/conf/app.conf`).mode & 0o7777).toString(8)).toBe("640");
+    expect((statSync(`${dir}/conf`).mode & 0o7777).toString(8)).toBe("750");
+    expect(readFileSync(`${dir}/handler.log`, "utf8")).toBe("handled\n");
+
+    const again = planHost(d, await probe(d), noSecret);
+    expect(hasChanges(again)).toBe(false);
+    expect(again.unchanged).toBe(3);
+  });
+
+  it("shows a unified diff of a changed file and rewrites only that file", async () => {
+    writeFileSync(`${dir}/a.conf`, "x = 1\ny = 2\n");
+    writeFileSync(`${dir}/b.conf`, "same\n");
+    const before = statSync(`${dir}/b.conf`).mtimeMs;
+    const d = host([file(`${dir}/a.conf`, "x = 1\ny = 3\n"), file(`${dir}/b.conf`, "same\n")]);
+    const { plan } = await converge(d);
+    expect(plan.actions).toHaveLength(1);
+    expect(plan.actions[0]!.diff).toBe(`--- ${dir}/a.conf\n+++ ${dir}/a.conf\n@@ -1,2 +1,2 @@\n x = 1\n-y = 2\n+y = 3\n`);
+    expect(readFileSync(`${dir}/a.conf`, "utf8")).toBe("x = 1\ny = 3\n");
+    expect(statSync(`${dir}/b.conf`).mtimeMs).toBe(before);
+  });
+
+  it("fixes a mode without rewriting the content", async () => {
+    writeFileSync(`${dir}/m.conf`, "m\n", { mode: 0o600 });
+    const { plan } = await converge(host([file(`${dir}/m.conf`, "m\n")]));
+    expect(plan.actions.map((a) => [a.change, a.detail])).toEqual([["set", "mode 0600 → 0644"]]);
+    expect((statSync(`${dir}/m.conf`).mode & 0o7777).toString(8)).toBe("644");
+  });
+
+  it("keeps the old file when validation fails, leaves no temp file, and owes the handler", async () => {
+    writeFileSync(`${dir}/v.conf`, "good\n");
+    const d = host([file(`${dir}/v.conf`, "bad\n", { validate: "grep -q good %s", notify: ["note"] })]);
+    const { result, stderr } = await converge(d);
+    expect(result.done).toBe(false);
+    expect(result.failed).toBe("a0");
+    expect(stderr).toContain("validation failed: grep -q good %s");
+    expect(readFileSync(`${dir}/v.conf`, "utf8")).toBe("good\n");
+    expect(readdirSync(dir).filter((f) => f.includes("bgpmesh"))).toEqual([]);
+  });
+
+  it("never shows the content of a secret file", async () => {
+    const d = host([file(`${dir}/s.conf`, "password = hunter2\n", { secret: true })]);
+    const plan = planHost(d, await probe(d), noSecret);
+    expect(plan.actions[0]!.diff).toBe("(content holds secret values: not shown)");
+    expect(plan.actions[0]!.secret).toBe(true);
+  });
+
+  it("skips a command whose `unless` check succeeds", async () => {
+    const d = host([{ kind: "command", name: "never", run: "false", unless: "true", notify: [], origin }]);
+    const plan = planHost(d, await probe(d), noSecret);
+    expect(plan.actions).toEqual([]);
+  });
+});
