@@ -201,6 +201,26 @@ describe("reaching hosts", () => {
   });
 });
 
+describe("the host lock", () => {
+  it("makes a second run wait, then fail naming the holder", async () => {
+    // Another run holds node2's lock for 4 seconds (as a pull or another apply would).
+    const holder = sshOk(lab, "node2", "flock /run/bgpmesh.lock sh -c 'echo \"pull on node2 since now\" > /run/bgpmesh.lock.owner; sleep 4'");
+    await new Promise((r) => setTimeout(r, 500));
+    const r = await tool("apply", "-i", writeInventory({ greeting: "hey" }), "--lock-timeout", "1");
+    expect(r.code).toBe(1);
+    expect(recapLine(r.stdout, "node2")).toMatch(/failed=1/);
+    expect(r.stdout).toContain("another apply or pull holds the host lock (/run/bgpmesh.lock): pull on node2 since now; waited 1s");
+    expect(recapLine(r.stdout, "node1")).toMatch(/failed=0/);
+    await holder;
+    // With a long enough wait the second run simply waits its turn.
+    const again = sshOk(lab, "node2", "flock /run/bgpmesh.lock sleep 2");
+    await new Promise((r) => setTimeout(r, 300));
+    const waited = await tool("apply", "-i", writeInventory({ greeting: "hey" }), "-l", "node2", "--lock-timeout", "30");
+    expect(waited.code).toBe(0);
+    await again;
+  });
+});
+
 describe("an interrupted apply", () => {
   it("converges on the next run, with no half-written file and its handler run", async () => {
     const pidBefore = await mainPid("node1");
