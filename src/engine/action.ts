@@ -29,6 +29,9 @@ export interface PlannedHandler {
   /** owed by an earlier run that stopped before its handlers ran */
   owed: boolean;
   secret: boolean;
+  /** runs on one host at a time across the run */
+  serial: boolean;
+  wait?: { command: string; timeoutSec: number };
 }
 
 export interface HostPlan {

@@ -25,6 +25,11 @@ export interface FileResource {
   mode: string;
   /** shell command run on the staged temp file before it replaces `path`; `%s` is its path */
   validate?: string;
+  /**
+   * false: write the file only when it does not exist (Ansible's `force: no`); its content is then
+   * someone else's, never compared or rewritten (owner and mode still are)
+   */
+  force?: boolean;
   notify: string[];
   /** true when the content holds a secret value: its text is never shown */
   secret: boolean;
@@ -72,6 +77,13 @@ export interface Handler {
   name: string;
   /** shell command, e.g. "systemctl reload bird" */
   run: string;
+  /**
+   * run on one host at a time across the run: always (true), or when this shell test succeeds on
+   * the host at probe time (e.g. "the member already belongs to a cluster")
+   */
+  serial?: true | string;
+  /** after running: retried every second until it exits 0, before another host may run the handler */
+  wait?: { command: string; timeoutSec: number };
   origin: Origin;
 }
 

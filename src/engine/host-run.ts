@@ -8,7 +8,7 @@ import { stopwatch } from "../util/time.js";
 import type { Transport } from "../transport/transport.js";
 import { UnreachableError } from "../transport/transport.js";
 import type { HostPlan } from "./action.js";
-import { applyScript, parseApplyOutput } from "./apply-script.js";
+import { applyScripts, parseApplyOutput, PHASE_ONE } from "./apply-script.js";
 import type { DesiredHost } from "./desired.js";
 import { parseProbe } from "./observed.js";
 import { hasChanges, planHost } from "./plan.js";
@@ -43,6 +43,8 @@ export interface HostRunOptions {
   hasSecret: (text: string) => boolean;
   redact: (text: string) => string;
   progress: (host: string, msg: string) => void;
+  /** runs `fn` when no other host runs handler `name` (handlers marked serial) */
+  serialize: <T>(name: string, fn: () => Promise<T>) => Promise<T>;
 }
 
 /** Lock, probe, then run whatever script arrives on stdin (none: nothing to change). */
@@ -99,7 +101,23 @@ export async function runHost(desired: DesiredHost, connect: () => Promise<Trans
       return finish({ status: "ok" });
     }
     opts.progress(host, `applying ${plan.actions.length} change(s), ${plan.handlers.length} handler(s)`);
-    const run = await session.end(applyScript(plan));
+    const scripts = applyScripts(plan);
+    let run;
+    if (!scripts.second) run = await session.end(scripts.first);
+    else {
+      const { handler, script } = scripts.second;
+      session.write(scripts.first);
+      const firstDone = await session.readUntil(PHASE_ONE).then(
+        () => true,
+        () => false,
+      );
+      run = firstDone
+        ? await opts.serialize(handler, () => {
+            opts.progress(host, `handler ${handler}: this host's turn (one host at a time)`);
+            return session.end(script);
+          })
+        : await session.end();
+    }
     const steps = parseApplyOutput(run.stdout);
     const names = [
       ...plan.actions.map((a, i) => [`a${i}`, `${a.change} ${a.target}`] as const),

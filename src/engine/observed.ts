@@ -31,13 +31,15 @@ export interface Observed {
   guards: Record<number, boolean>;
   /** handlers an earlier, interrupted run owes */
   pendingHandlers: string[];
+  /** by handler index: the answer of its `serial` test */
+  serialHandlers: Record<number, boolean>;
 }
 
 const fourDigits = (mode: string) => mode.padStart(4, "0");
 
 /** Parses the probe's output (see probe-script.ts for the line format). */
 export function parseProbe(output: string): Observed {
-  const o: Observed = { hostname: "", systemd: false, packages: {}, paths: {}, units: {}, guards: {}, pendingHandlers: [] };
+  const o: Observed = { hostname: "", systemd: false, packages: {}, paths: {}, units: {}, guards: {}, pendingHandlers: [], serialHandlers: {} };
   for (const line of output.split("\n")) {
     const f = line.split("\t");
     switch (f[0]) {
@@ -73,6 +75,9 @@ export function parseProbe(output: string): Observed {
       }
       case "G":
         o.guards[Number(f[1])] = f[2] === "1";
+        break;
+      case "Q":
+        o.serialHandlers[Number(f[1])] = f[2] === "1";
         break;
       case "H":
         if (f[1]) o.pendingHandlers.push(f[1]);

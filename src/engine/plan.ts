@@ -48,7 +48,14 @@ export function planHost(desired: DesiredHost, observed: Observed, hasSecret: (t
   const owed = new Set(observed.pendingHandlers);
   const handlers: PlannedHandler[] = desired.handlers
     .filter((h) => notified.has(h.name) || owed.has(h.name))
-    .map((h) => ({ name: h.name, run: h.run, owed: owed.has(h.name) && !notified.has(h.name), secret: hasSecret(h.run) }));
+    .map((h) => ({
+      name: h.name,
+      run: h.run,
+      owed: owed.has(h.name) && !notified.has(h.name),
+      secret: hasSecret(h.run),
+      serial: h.serial === true || (typeof h.serial === "string" && observed.serialHandlers[desired.handlers.indexOf(h)] === true),
+      ...(h.wait && { wait: h.wait }),
+    }));
   const known = new Set(desired.handlers.map((h) => h.name));
   return {
     host: desired.host,

@@ -15,7 +15,7 @@ probe_path() {
   elif [ -f "$1" ]; then
     h=$(sha256sum < "$1"); h=${"$"}{h%% *}
     printf 'S\t%s\tfile\t%s\t%s\n' "$1" "$(stat --printf '%U\t%G\t%a\t%s' "$1")" "$h"
-    if [ "$h" != "$2" ] && [ "$(stat -c %s "$1")" -le ${DIFF_LIMIT} ]; then
+    if [ "$2" != - ] && [ "$h" != "$2" ] && [ "$(stat -c %s "$1")" -le ${DIFF_LIMIT} ]; then
       printf 'C\t%s\t' "$1"; base64 -w0 < "$1"; echo
     fi
   elif [ -d "$1" ]; then printf 'S\t%s\tdirectory\t%s\n' "$1" "$(stat --printf '%U\t%G\t%a' "$1")"
@@ -28,10 +28,14 @@ probe_unit() {
     while IFS= read -r l; do printf 'U\t%s\t%s\n' "$1" "$l"; done
 }
 guard() { printf 'G\t%s\t%s\n' "$1" "$2"; }
+serial_if() { printf 'Q\t%s\t%s\n' "$1" "$2"; }
 `;
 
 export function probeScript(desired: DesiredHost): string {
   const lines = desired.resources.map((r, i) => unitFor(r).probe(r, i)).filter(Boolean);
+  desired.handlers.forEach((h, i) => {
+    if (typeof h.serial === "string") lines.push(`if ( ${h.serial} ) >/dev/null 2>&1 </dev/null; then serial_if ${i} 1; else serial_if ${i} 0; fi`);
+  });
   const journal = `if [ -f ${JOURNAL} ]; then while IFS= read -r l; do printf 'H\\t%s\\n' "$l"; done < ${JOURNAL}; fi`;
   return [PREAMBLE, ...lines, journal, ""].join("\n");
 }

@@ -82,6 +82,12 @@ export async function runPlaybook(opts: RunOptions): Promise<RunSummary> {
   const progress = (host: string, msg: string) => opts.err(redact(`${host}: ${msg}\n`));
 
   const limit = pLimit(opts.forks);
+  const turns = new Map<string, ReturnType<typeof pLimit>>();
+  const serialize = <T>(name: string, fn: () => Promise<T>): Promise<T> => {
+    let turn = turns.get(name);
+    if (!turn) turns.set(name, (turn = pLimit(1)));
+    return turn(fn);
+  };
   const results = await Promise.all(
     hosts.map((h) =>
       limit(async () => {
@@ -92,6 +98,7 @@ export async function runPlaybook(opts: RunOptions): Promise<RunSummary> {
           hasSecret,
           redact,
           progress,
+          serialize,
         });
         progress(h, statusLine(r, opts.apply));
         return r;

@@ -11,7 +11,7 @@ const EOF_MARK = "@@BGPMESH_CONTENT_EOF";
 
 export const fileUnit: ResourceUnit<FileResource> = {
   probe(r) {
-    return `probe_path ${shellQuote(r.path)} ${sha256(fileBytes(r))}`;
+    return `probe_path ${shellQuote(r.path)} ${r.force === false ? "-" : sha256(fileBytes(r))}`;
   },
   plan(r, _i, { observed }) {
     const st = observed.paths[r.path] ?? { type: "missing" };
@@ -23,7 +23,7 @@ export const fileUnit: ResourceUnit<FileResource> = {
     if (st.type !== "file") {
       throw new Error(`${r.path} exists but is a ${st.type === "other" ? st.what : st.type}, not a regular file (${r.origin.where})`);
     }
-    if (st.sha256 !== sha256(bytes)) {
+    if (r.force !== false && st.sha256 !== sha256(bytes)) {
       const old = st.content === undefined ? undefined : Buffer.from(st.content, "base64");
       return [{ target, change: "update", diff: diffOf(r, old ?? null, bytes), notify: r.notify, script: writeScript(r, bytes) }];
     }

@@ -72,6 +72,7 @@ export class Expander {
           group: this.render(r.group),
           mode: r.mode,
           ...(r.validate && { validate: this.render(r.validate) }),
+          ...(r.force === false && { force: false }),
           notify: r.notify,
           secret: containsSecret(content, this.scope.secretValues),
           source,
@@ -103,6 +104,12 @@ export class Expander {
       }
       run = `systemctl ${h.action.verb} ${unit}`;
     } else run = this.render(h.action.command);
-    return { name: h.name, run, origin: { where: h.where } };
+    return {
+      name: h.name,
+      run,
+      ...(h.serial !== undefined && { serial: h.serial === true ? true : this.render(h.serial) }),
+      ...(h.wait && { wait: { command: this.render(h.wait.command), timeoutSec: h.wait.timeoutSec } }),
+      origin: { where: h.where },
+    };
   }
 }

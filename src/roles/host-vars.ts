@@ -8,8 +8,10 @@ import {
   resolveHostVars,
   varValues,
   type Inventory,
+  type VarOrigin,
   type VarSet,
 } from "../inventory/index.js";
+import { deriveMeshVars } from "../mesh/derive.js";
 import { revealSecrets, secretValuesOf, type RenderScope } from "../render/index.js";
 import type { Project } from "./model.js";
 import { checkPlayTargets, rolesOfHost } from "./site.js";
@@ -31,6 +33,14 @@ export function roleDefaults(project: Project, roles: readonly string[]): VarSet
   return merged;
 }
 
+const DERIVED: VarOrigin = { file: "(derived from the inventory)", line: 0, column: 0, level: "role_default" };
+
+function withDerived(defaults: VarSet, derived: Record<string, unknown> | undefined): VarSet {
+  const merged: VarSet = new Map(defaults);
+  for (const [name, value] of Object.entries(derived ?? {})) merged.set(name, { value, origin: DERIVED });
+  return merged;
+}
+
 export function hostTable(project: Project, inv: Inventory): HostTable {
   let byInv = tables.get(project);
   if (!byInv) tables.set(project, (byInv = new WeakMap()));
@@ -43,7 +53,10 @@ function buildTable(project: Project, inv: Inventory): HostTable {
   checkPlayTargets(project, inv);
   const hosts = [...inv.hosts.keys()];
   const roles = new Map(hosts.map((h) => [h, rolesOfHost(project, inv, h)]));
-  const values = new Map(hosts.map((h) => [h, varValues(resolveHostVars(inv, h, roleDefaults(project, roles.get(h) ?? [])))]));
+  const defaults = new Map(hosts.map((h) => [h, roleDefaults(project, roles.get(h) ?? [])]));
+  // Mesh variables come from the whole inventory; they rank as defaults, so the inventory's own win.
+  const derived = deriveMeshVars(inv, new Map(hosts.map((h) => [h, resolveHostVars(inv, h, defaults.get(h)).vars])));
+  const values = new Map(hosts.map((h) => [h, varValues(resolveHostVars(inv, h, withDerived(defaults.get(h)!, derived.get(h))))]));
   // Revealed once for all hosts: nunjucks must print secrets, while `values` keeps them wrapped.
   const hostvars = Object.fromEntries(hosts.map((h) => [h, revealSecrets(values.get(h))]));
   const groups = Object.fromEntries([...inv.groups.keys()].map((g) => [g, hostsOf(inv, g)]));

@@ -30,8 +30,8 @@ interface FileLike extends Base {
 export type RoleResource =
   | (Base & { kind: "package"; names: Str[] })
   | (FileLike & { kind: "directory"; path: Str })
-  | (FileLike & { kind: "template"; src: Str; dest: Str; validate?: Str })
-  | (FileLike & { kind: "copy"; content: Str; dest: Str; validate?: Str })
+  | (FileLike & { kind: "template"; src: Str; dest: Str; validate?: Str; force?: boolean })
+  | (FileLike & { kind: "copy"; content: Str; dest: Str; validate?: Str; force?: boolean })
   | (Base & { kind: "service"; name: Str; enabled?: boolean; state?: "started" | "stopped"; notify: string[] })
   | (Base & { kind: "command"; name: Str; run: Str; creates?: Str; unless?: Str; notify: string[] });
 
@@ -39,6 +39,8 @@ export interface RoleHandler {
   name: string;
   /** a unit to restart or reload, or a shell command */
   action: { service: Str; verb: "restart" | "reload" } | { command: Str };
+  serial?: true | Str;
+  wait?: { command: Str; timeoutSec: number };
   where: string;
   at: SourcePos;
 }

@@ -72,11 +72,11 @@ export function parseResource(ctx: ParseContext, item: unknown, index: number): 
       res = { kind, ...base, ...fileLike(), path: str("path") };
       break;
     case "template":
-      res = { kind, ...base, ...fileLike(), src: str("src"), dest: str("dest"), ...(opt("validate") && { validate: str("validate") }) };
+      res = { kind, ...base, ...fileLike(), src: str("src"), dest: str("dest"), ...(opt("validate") && { validate: str("validate") }), ...pick(data, ["force"]) };
       checkTemplateSrc(ctx, res.src);
       break;
     case "copy":
-      res = { kind, ...base, ...fileLike(), content: str("content"), dest: str("dest"), ...(opt("validate") && { validate: str("validate") }) };
+      res = { kind, ...base, ...fileLike(), content: str("content"), dest: str("dest"), ...(opt("validate") && { validate: str("validate") }), ...pick(data, ["force"]) };
       break;
     case "service":
       res = { kind, ...base, name: str("name"), notify, ...pick(data, ["enabled", "state"]) };

@@ -69,7 +69,18 @@ function readHandlers(src: YamlSource, node: unknown, rel: string): Map<string, 
       data.service !== undefined
         ? { service: { text: data.service, at: stringAt(src, value, ["service"], key, at) }, verb: data.action ?? ("restart" as const) }
         : { command: { text: data.command ?? "", at: stringAt(src, value, ["command"], key, at) } };
-    handlers.set(name, { name, action, where: `${rel}:${at.line}`, at });
+    if (data.serial !== undefined && data.serial_if !== undefined) {
+      throw errorAt(src, value, ["serial_if"], key, "use either 'serial: true' or 'serial_if', not both");
+    }
+    if (data.wait_timeout !== undefined && data.wait === undefined) {
+      throw errorAt(src, value, ["wait_timeout"], key, "'wait_timeout' goes with 'wait'");
+    }
+    const serial = data.serial_if !== undefined ? { text: data.serial_if, at: stringAt(src, value, ["serial_if"], key, at) } : data.serial;
+    const wait =
+      data.wait !== undefined
+        ? { command: { text: data.wait, at: stringAt(src, value, ["wait"], key, at) }, timeoutSec: data.wait_timeout ?? 60 }
+        : undefined;
+    handlers.set(name, { name, action, ...(serial !== undefined && { serial }), ...(wait && { wait }), where: `${rel}:${at.line}`, at });
   }
   return handlers;
 }

@@ -17,8 +17,8 @@ export const when = z.union([text, z.boolean()], { error: "expected an expressio
 export const KIND_SCHEMAS = {
   package: z.strictObject({ names: z.array(text).min(1, { error: "expected at least one package name" }), when }),
   directory: z.strictObject({ path: text, ...common, notify, when }),
-  template: z.strictObject({ src: text, dest: text, ...common, validate: text.optional(), notify, when }),
-  copy: z.strictObject({ content: text, dest: text, ...common, validate: text.optional(), notify, when }),
+  template: z.strictObject({ src: text, dest: text, ...common, validate: text.optional(), force: z.boolean().optional(), notify, when }),
+  copy: z.strictObject({ content: text, dest: text, ...common, validate: text.optional(), force: z.boolean().optional(), notify, when }),
   service: z.strictObject({ name: text, enabled: z.boolean().optional(), state: z.enum(["started", "stopped"]).optional(), notify, when }),
   command: z.strictObject({ name: text, run: text, creates: text.optional(), unless: text.optional(), notify, when }),
 } as const;
@@ -34,6 +34,10 @@ export const handlerSchema = z.strictObject({
   service: text.optional(),
   action: z.enum(["restart", "reload"]).optional(),
   command: text.optional(),
+  serial: z.literal(true, { error: "expected true (or use serial_if: a shell test)" }).optional(),
+  serial_if: text.optional(),
+  wait: text.optional(),
+  wait_timeout: z.number({ error: "expected a number of seconds" }).int().positive().optional(),
 });
 
 export const siteSchema = z.array(

@@ -73,6 +73,11 @@ export class RunningCommand implements Session {
     });
   }
 
+  write(stdin: string): void {
+    if (this.ended) throw new Error("the command's stdin is already closed");
+    this.io.stdin.write(Buffer.from(stdin, "utf8"));
+  }
+
   end(stdin?: string): Promise<ExecResult> {
     return this.finish(stdin);
   }

@@ -11,6 +11,8 @@ export interface ExecResult {
 export interface Session {
   /** resolves with everything the command printed up to and including `marker` on stdout */
   readUntil(marker: string): Promise<string>;
+  /** sends `stdin` to the command, keeping its stdin open */
+  write(stdin: string): void;
   /**
    * writes `stdin` (if given) to the command, closes its stdin, and resolves when the command has
    * exited, with all it printed

@@ -5,7 +5,7 @@ import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { afterEach, beforeEach, describe, expect, it } from "vitest";
 import type { DesiredHost, FileResource } from "../../../src/engine/desired.js";
-import { applyScript, parseApplyOutput } from "../../../src/engine/apply-script.js";
+import { applyScripts, parseApplyOutput, PHASE_ONE } from "../../../src/engine/apply-script.js";
 import { parseProbe } from "../../../src/engine/observed.js";
 import { hasChanges, planHost } from "../../../src/engine/plan.js";
 import { probeScript } from "../../../src/engine/probe-script.js";
@@ -30,7 +30,7 @@ async function probe(d: DesiredHost) {
 
 async function converge(d: DesiredHost) {
   const plan = planHost(d, await probe(d), noSecret);
-  const r = await run("sh", ["-s"], { input: applyScript(plan), allowFailure: true });
+  const r = await run("sh", ["-s"], { input: applyScripts(plan).first, allowFailure: true });
   return { plan, result: parseApplyOutput(r.stdout), stderr: r.stderr };
 }
 
@@ -99,6 +99,59 @@ describe("probe → plan → apply", () => {
     const plan = planHost(d, await probe(d), noSecret);
     expect(plan.actions[0]!.diff).toBe("(content holds secret values: not shown)");
     expect(plan.actions[0]!.secret).toBe(true);
+  });
+
+  it("writes a `force: false` file only when it is missing, then leaves its content alone", async () => {
+    const d = host([file(`${dir}/seed.conf`, "seed\n", { force: false })]);
+    await converge(d);
+    expect(readFileSync(`${dir}/seed.conf`, "utf8")).toBe("seed\n");
+    writeFileSync(`${dir}/seed.conf`, "changed by its owner\n");
+    const plan = planHost(d, await probe(d), noSecret);
+    expect(plan.actions).toEqual([]);
+  });
+
+  it("splits the script before a serial handler, and waits for its check", async () => {
+    const d: DesiredHost = {
+      host: "local",
+      roles: ["t"],
+      resources: [file(`${dir}/x.conf`, "x\n", { notify: ["first", "rolling"] })],
+      handlers: [
+        { name: "first", run: `echo first >> ${dir}/h.log`, origin },
+        { name: "rolling", run: `echo rolling >> ${dir}/h.log`, serial: `test -f ${dir}/x.conf`, wait: { command: `test -f ${dir}/ready`, timeoutSec: 5 }, origin },
+      ],
+    };
+    // Probe-time test false (file missing): the handler runs in parallel, in one script.
+    let plan = planHost(d, await probe(d), noSecret);
+    expect(plan.handlers.map((h) => h.serial)).toEqual([false, false]);
+    writeFileSync(`${dir}/x.conf`, "old\n");
+    plan = planHost(d, await probe(d), noSecret);
+    expect(plan.handlers.map((h) => h.serial)).toEqual([false, true]);
+    const scripts = applyScripts(plan);
+    expect(scripts.second?.handler).toBe("rolling");
+    const one = await run("sh", ["-s"], { input: scripts.first });
+    expect(one.stdout).toContain(PHASE_ONE);
+    expect(readFileSync(`${dir}/h.log`, "utf8")).toBe("first\n");
+    setTimeout(() => writeFileSync(`${dir}/ready`, ""), 1500);
+    const t = Date.now();
+    const two = await run("sh", ["-s"], { input: scripts.second!.script });
+    expect(parseApplyOutput(two.stdout).done).toBe(true);
+    expect(Date.now() - t).toBeGreaterThan(1000);
+    expect(readFileSync(`${dir}/h.log`, "utf8")).toBe("first\nrolling\n");
+  });
+
+  it("fails a serial handler whose check never passes", async () => {
+    const d: DesiredHost = {
+      host: "local",
+      roles: ["t"],
+      resources: [file(`${dir}/y.conf`, "y\n", { notify: ["rolling"] })],
+      handlers: [{ name: "rolling", run: "true", serial: true, wait: { command: "false", timeoutSec: 2 }, origin }],
+    };
+    const plan = planHost(d, await probe(d), noSecret);
+    const scripts = applyScripts(plan);
+    await run("sh", ["-s"], { input: scripts.first });
+    const two = await run("sh", ["-s"], { input: scripts.second!.script, allowFailure: true });
+    expect(parseApplyOutput(two.stdout).failed).toBe("h0");
+    expect(two.stderr).toContain("still failing after 2s: false");
   });
 
   it("skips a command whose `unless` check succeeds", async () => {
