@@ -45,8 +45,10 @@ export function sshConfig(lab: LabLayout): string {
   ].join("\n");
 }
 
+/** Every host is in the mesh; the first three (one when the lab is smaller) are etcd members. */
 export function inventory(lab: LabLayout): string {
   const hosts = Object.fromEntries(lab.hosts.map((h) => [h.name, { ansible_host: h.address }]));
+  const members = lab.hosts.slice(0, lab.hosts.length >= 3 ? 3 : 1);
   const doc = {
     all: {
       vars: {
@@ -54,7 +56,10 @@ export function inventory(lab: LabLayout): string {
         ansible_ssh_private_key_file: lab.keyFile,
         bgpmesh_known_hosts: lab.knownHostsFile,
       },
-      hosts,
+      children: {
+        mesh: { hosts },
+        etcd: { hosts: Object.fromEntries(members.map((h) => [h.name, null])) },
+      },
     },
   };
   return `# Lab '${lab.name}' (${lab.subnet}), written by \`bgpmesh-provision lab up\`; rewritten on each up.\n${stringify(doc)}`;

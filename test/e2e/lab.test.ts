@@ -57,8 +57,9 @@ afterAll(async () => {
 describe("lab up", () => {
   it("writes an inventory of the hosts, in the Ansible YAML shape", () => {
     const inv = readInventory(lab);
-    expect(Object.keys(inv.all.hosts)).toEqual(["node1", "node2", "node3"]);
-    for (const h of lab.hosts) expect(inv.all.hosts[h.name]?.ansible_host).toBe(h.address);
+    expect(Object.keys(inv.all.children.mesh.hosts)).toEqual(["node1", "node2", "node3"]);
+    expect(Object.keys(inv.all.children.etcd.hosts)).toEqual(["node1", "node2", "node3"]);
+    for (const h of lab.hosts) expect(inv.all.children.mesh.hosts[h.name]?.ansible_host).toBe(h.address);
     expect(inv.all.vars.ansible_user).toBe("root");
     expect(existsSync(String(inv.all.vars.ansible_ssh_private_key_file))).toBe(true);
   });
@@ -125,7 +126,7 @@ describe("lab up", () => {
     expect(await cliOk("lab", "up", "--name", NAME, "--hosts", "3")).toContain("removing node4");
     const now = await labInfo(NAME);
     expect(now.hosts.map((h) => h.name)).toEqual(["node1", "node2", "node3"]);
-    expect(Object.keys(readInventory(now).all.hosts)).toEqual(["node1", "node2", "node3"]);
+    expect(Object.keys(readInventory(now).all.children.mesh.hosts)).toEqual(["node1", "node2", "node3"]);
     expect((await run("ip", ["netns", "list"])).stdout).not.toContain(`bgpmesh-${NAME}-node4`);
   });
 

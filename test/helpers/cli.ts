@@ -45,6 +45,13 @@ export async function sshOk(lab: LabInfo, host: string, command: string): Promis
   return r.stdout;
 }
 
-export function readInventory(lab: LabInfo): { all: { vars: Record<string, unknown>; hosts: Record<string, { ansible_host: string }> } } {
+export interface LabInventory {
+  all: {
+    vars: Record<string, unknown>;
+    children: { mesh: { hosts: Record<string, { ansible_host: string }> }; etcd: { hosts: Record<string, null> } };
+  };
+}
+
+export function readInventory(lab: LabInfo): LabInventory {
   return parse(readFileSync(lab.inventoryFile, "utf8"));
 }

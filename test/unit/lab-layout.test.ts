@@ -35,7 +35,9 @@ describe("lab files", () => {
 
   it("writes an Ansible-shaped inventory with the lab's key and known_hosts", () => {
     const inv = parse(inventory(lab));
-    expect(inv.all.hosts).toEqual({ node1: { ansible_host: "10.213.7.11" }, node2: { ansible_host: "10.213.7.12" } });
+    expect(inv.all.children.mesh.hosts).toEqual({ node1: { ansible_host: "10.213.7.11" }, node2: { ansible_host: "10.213.7.12" } });
+    expect(inv.all.children.etcd.hosts).toEqual({ node1: null });
+    expect(Object.keys(parse(inventory(labLayout("demo", 7, 5))).all.children.etcd.hosts)).toEqual(["node1", "node2", "node3"]);
     expect(inv.all.vars).toEqual({
       ansible_user: "root",
       ansible_ssh_private_key_file: lab.keyFile,

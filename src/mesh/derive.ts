@@ -1,0 +1,126 @@
+// The mesh's derived variables. The roles need, for every host, values computed from the whole
+// inventory: mesh addresses (assigned when not set), router ids, tinc names, the etcd member list.
+// They fill in only what the inventory leaves unset, and the mistakes that would break the mesh
+// (two hosts with one address or router id, an etcd group that cannot keep a quorum) are
+// inventory errors naming file:line.
+import { createHash } from "node:crypto";
+import { hostsOf, InventoryError, type Inventory, type VarDef, type VarSet } from "../inventory/index.js";
+import { formatIpv4, isHostAddress, parseIpv4, parseSubnet } from "./ipv4.js";
+
+export const MESH_GROUP = "mesh";
+export const ETCD_GROUP = "etcd";
+
+type Resolved = Map<string, VarSet>;
+
+function errorAt(def: VarDef | undefined, inv: Inventory, host: string, key: string, problem: string): InventoryError {
+  const o = def?.origin;
+  return new InventoryError({ file: o?.file ?? inv.file, line: o?.line ?? 0, column: o?.column ?? 0, key, host }, `${host}: ${problem}`);
+}
+
+function text(vars: VarSet, name: string): string | undefined {
+  const v = vars.get(name)?.value;
+  return v === undefined || v === null ? undefined : String(v);
+}
+
+/** Inventory values only: a role default never counts as "set by the user". */
+function userSet(vars: VarSet, name: string): VarDef | undefined {
+  const def = vars.get(name);
+  return def && def.origin.level !== "role_default" && def.value !== null && def.value !== undefined ? def : undefined;
+}
+
+/** A position in the subnet from the host name alone, so it does not move when other hosts come and go. */
+function preferredOffset(host: string, usable: number): number {
+  return (createHash("sha256").update(host).digest().readUInt32BE(0) % usable) + 1;
+}
+
+export function deriveMeshVars(inv: Inventory, resolved: Resolved): Map<string, Record<string, unknown>> {
+  const derived = new Map<string, Record<string, unknown>>([...inv.hosts.keys()].map((h) => [h, {}]));
+  const mesh = inv.groups.has(MESH_GROUP) ? hostsOf(inv, MESH_GROUP) : [];
+  const vars = (h: string) => resolved.get(h)!;
+
+  // Underlay address and tinc name for every mesh host (and every etcd member).
+  const underlay = (h: string) => text(vars(h), "tinc_address") ?? text(vars(h), "ansible_host") ?? h;
+  const tincNames = new Map<string, string>();
+  for (const h of mesh) {
+    const name = h.replace(/[^A-Za-z0-9_]/g, "_");
+    const clash = [...tincNames].find(([, n]) => n === name);
+    if (clash) throw errorAt(undefined, inv, h, "tinc_name", `tinc name '${name}' is also ${clash[0]}'s: rename one of the hosts`);
+    tincNames.set(h, name);
+    Object.assign(derived.get(h)!, { tinc_address: underlay(h), tinc_name: name });
+  }
+
+  // Mesh addresses: explicit ones first, then each other host at its preferred place or the next free one.
+  const taken = new Map<number, string>();
+  const pending: string[] = [];
+  for (const h of mesh) {
+    const subnetText = text(vars(h), "mesh_subnet") ?? "10.0.0.0/24";
+    const subnet = parseSubnet(subnetText);
+    if (!subnet) throw errorAt(vars(h).get("mesh_subnet"), inv, h, "mesh_subnet", `'${subnetText}' is not an IPv4 subnet like 10.0.0.0/24 (prefix /8 to /30)`);
+    derived.get(h)!["mesh_prefixlen"] = subnet.prefixlen;
+    const def = userSet(vars(h), "mesh_address");
+    if (!def) {
+      pending.push(h);
+      continue;
+    }
+    const addr = parseIpv4(String(def.value));
+    if (addr === undefined || !isHostAddress(subnet, addr)) {
+      throw errorAt(def, inv, h, "mesh_address", `'${String(def.value)}' is not a host address of mesh_subnet ${subnetText}`);
+    }
+    const other = taken.get(addr);
+    if (other) throw errorAt(def, inv, h, "mesh_address", `${formatIpv4(addr)} is also ${other}'s mesh address`);
+    taken.set(addr, h);
+  }
+  for (const h of [...pending].sort()) {
+    const subnet = parseSubnet(text(vars(h), "mesh_subnet") ?? "10.0.0.0/24")!;
+    const usable = subnet.size - 2;
+    let offset = preferredOffset(h, usable);
+    for (let tries = 0; taken.has(subnet.network + offset); tries++) {
+      if (tries >= usable) throw errorAt(vars(h).get("mesh_subnet"), inv, h, "mesh_subnet", "no free address left in mesh_subnet");
+      offset = (offset % usable) + 1;
+    }
+    taken.set(subnet.network + offset, h);
+    derived.get(h)!["mesh_address"] = formatIpv4(subnet.network + offset);
+  }
+
+  // Router ids: the mesh address unless set, and never shared.
+  const routerIds = new Map<string, string>();
+  for (const h of mesh) {
+    const def = userSet(vars(h), "router_id");
+    const id = def ? String(def.value) : String(userSet(vars(h), "mesh_address")?.value ?? derived.get(h)!["mesh_address"]);
+    if (def && parseIpv4(id) === undefined) throw errorAt(def, inv, h, "router_id", `'${id}' is not an IPv4 address (BIRD's router id)`);
+    const other = routerIds.get(id);
+    if (other) throw errorAt(def, inv, h, "router_id", `${id} is also ${other}'s router id`);
+    routerIds.set(id, h);
+    derived.get(h)!["router_id"] = id;
+  }
+
+  // etcd: an odd number of members keeps a quorum through the loss of one (or two, with five).
+  const members = inv.groups.has(ETCD_GROUP) ? hostsOf(inv, ETCD_GROUP) : [];
+  if (members.length % 2 === 0 && members.length > 0) {
+    const g = inv.groups.get(ETCD_GROUP)!;
+    throw new InventoryError(
+      { ...g.defined, key: ETCD_GROUP },
+      `group etcd has ${members.length} hosts (${members.join(", ")}): etcd needs an odd number of members (1, 3 or 5) to keep a quorum`,
+    );
+  }
+  const port = (h: string, name: string, fallback: number) => Number(text(vars(h), name) ?? fallback);
+  const etcdMembers = members.map((h) => {
+    const address = underlay(h);
+    return {
+      name: h,
+      address,
+      peer_url: `http://${address}:${port(h, "etcd_peer_port", 2380)}`,
+      client_url: `http://${address}:${port(h, "etcd_client_port", 2379)}`,
+    };
+  });
+  for (const [h, d] of derived) {
+    Object.assign(d, {
+      etcd_members: etcdMembers,
+      etcd_initial_cluster: etcdMembers.map((m) => `${m.name}=${m.peer_url}`).join(","),
+      etcd_endpoints: etcdMembers.map((m) => m.client_url).join(","),
+      etcd_member: members.includes(h),
+      etcd_address: underlay(h),
+    });
+  }
+  return derived;
+}
