@@ -26,8 +26,10 @@ export interface Action {
 export interface PlannedHandler {
   name: string;
   run: string;
-  /** owed by an earlier run that stopped before its handlers ran */
+  /** owed by an earlier run that stopped before its handlers ran (in the host's journal) */
   owed: boolean;
+  /** notified by a change in this plan */
+  notified: boolean;
   secret: boolean;
   /** runs on one host at a time across the run */
   serial: boolean;

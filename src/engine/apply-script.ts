@@ -10,19 +10,24 @@ export const DONE = "@@done";
 /** printed when the steps before the first serial handler are done (see host-run.ts) */
 export const PHASE_ONE = "@@phase-one-done";
 
-function step(id: string, script: string): string[] {
-  return [`( set -e`, script, `) >&2 || { echo "@@failed ${id}"; exit 1; }`, `echo "@@ok ${id}"`];
+/**
+ * One step: a subshell with errexit, its stdin /dev/null (the apply script itself arrives on the
+ * shell's stdin) and its output on stderr. Its status is read afterwards, not with `||`: a
+ * subshell tested by `||` would run with errexit switched off.
+ */
+function step(id: string, script: string, onFailure: string[] = []): string[] {
+  return [`( set -e`, script, `) </dev/null >&2`, `if [ $? -ne 0 ]; then ${[...onFailure, `echo "@@failed ${id}"`, "exit 1"].join("; ")}; fi`, `echo "@@ok ${id}"`];
 }
 
-/** The handler's command, then its `wait` retried every second until it succeeds or times out. */
+/** The handler's command; for a serial one, then its `wait` retried every second until it succeeds or time runs out. */
 function handlerScript(h: PlannedHandler): string {
-  if (!h.wait) return h.run;
+  if (!h.serial || !h.wait) return h.run;
   const { command, timeoutSec } = h.wait;
   return [
     h.run,
-    "n=0",
-    `until ( ${command} ) >/dev/null 2>&1 </dev/null; do`,
-    `  n=$((n+1)); if [ "$n" -ge ${timeoutSec} ]; then echo ${shellQuote(`still failing after ${timeoutSec}s: ${command}`)}; exit 1; fi`,
+    "start=$(date +%s)",
+    `until timeout ${timeoutSec} sh -c ${shellQuote(command)} >/dev/null 2>&1; do`,
+    `  if [ $(( $(date +%s) - start )) -ge ${timeoutSec} ]; then echo ${shellQuote(`still failing after ${timeoutSec}s: ${command}`)}; exit 1; fi`,
     "  sleep 1",
     "done",
   ].join("\n");
@@ -40,17 +45,22 @@ export interface ApplyScripts {
  * host at a time: the command on the host reads its stdin as it goes, so the second part is only
  * sent when the controller gives this host its turn.
  */
-export function applyScripts(plan: HostPlan): ApplyScripts {
+export function applyScripts(plan: HostPlan, journal = JOURNAL): ApplyScripts {
   const head = [
     "export LC_ALL=C DEBIAN_FRONTEND=noninteractive",
-    `mkdir -p ${JOURNAL.slice(0, JOURNAL.lastIndexOf("/"))}`,
-    `owe() { grep -qxF -- "$1" ${JOURNAL} 2>/dev/null || printf '%s\\n' "$1" >> ${JOURNAL}; }`,
+    `mkdir -p ${journal.slice(0, journal.lastIndexOf("/"))}`,
+    `owe() { grep -qxF -- "$1" ${journal} 2>/dev/null || printf '%s\\n' "$1" >> ${journal}; }`,
+    `unowe() { if [ -f ${journal} ]; then grep -vxF -- "$1" ${journal} > ${journal}.new; mv -f ${journal}.new ${journal}; fi; }`,
   ];
+  const owedBefore = new Set(plan.handlers.filter((h) => h.owed).map((h) => h.name));
   plan.actions.forEach((a, i) => {
+    const fresh = a.notify.filter((h) => !owedBefore.has(h));
     for (const h of a.notify) head.push(`owe ${shellQuote(h)}`);
-    head.push(...step(`a${i}`, a.script));
+    // A file step fails only before its rename: nothing changed, so it owes no handler after all.
+    const undo = a.kind === "file" ? fresh.map((h) => `unowe ${shellQuote(h)}`) : [];
+    head.push(...step(`a${i}`, a.script, undo));
   });
-  const tail = [`rm -f ${JOURNAL}`, `echo ${DONE}`, ""];
+  const tail = [`rm -f ${journal}`, `echo ${DONE}`, ""];
   const split = plan.handlers.findIndex((h) => h.serial);
   const handlerSteps = (from: number, to: number) =>
     plan.handlers.slice(from, to).flatMap((h, k) => step(`h${from + k}`, handlerScript(h)));

@@ -51,7 +51,8 @@ export function planHost(desired: DesiredHost, observed: Observed, hasSecret: (t
     .map((h) => ({
       name: h.name,
       run: h.run,
-      owed: owed.has(h.name) && !notified.has(h.name),
+      owed: owed.has(h.name),
+      notified: notified.has(h.name),
       secret: hasSecret(h.run),
       serial: h.serial === true || (typeof h.serial === "string" && observed.serialHandlers[desired.handlers.indexOf(h)] === true),
       ...(h.wait && { wait: h.wait }),

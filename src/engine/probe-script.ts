@@ -31,11 +31,12 @@ guard() { printf 'G\t%s\t%s\n' "$1" "$2"; }
 serial_if() { printf 'Q\t%s\t%s\n' "$1" "$2"; }
 `;
 
-export function probeScript(desired: DesiredHost): string {
+/** `journal` is moved only by tests that run these scripts on the controller itself. */
+export function probeScript(desired: DesiredHost, journal = JOURNAL): string {
   const lines = desired.resources.map((r, i) => unitFor(r).probe(r, i)).filter(Boolean);
   desired.handlers.forEach((h, i) => {
     if (typeof h.serial === "string") lines.push(`if ( ${h.serial} ) >/dev/null 2>&1 </dev/null; then serial_if ${i} 1; else serial_if ${i} 0; fi`);
   });
-  const journal = `if [ -f ${JOURNAL} ]; then while IFS= read -r l; do printf 'H\\t%s\\n' "$l"; done < ${JOURNAL}; fi`;
-  return [PREAMBLE, ...lines, journal, ""].join("\n");
+  const owed = `if [ -f ${journal} ]; then while IFS= read -r l; do printf 'H\\t%s\\n' "$l"; done < ${journal}; fi`;
+  return [PREAMBLE, ...lines, owed, ""].join("\n");
 }

@@ -49,6 +49,13 @@ export function deriveMeshVars(inv: Inventory, resolved: Resolved): Map<string, 
     Object.assign(derived.get(h)!, { tinc_address: underlay(h), tinc_name: name });
   }
 
+  for (const h of mesh) {
+    const net = text(vars(h), "mesh_name") ?? "bgpmesh";
+    if (!/^[A-Za-z0-9_]{1,15}$/.test(net)) {
+      throw errorAt(vars(h).get("mesh_name"), inv, h, "mesh_name", `'${net}' cannot be a tinc network name: use up to 15 letters, digits or _`);
+    }
+  }
+
   // Mesh addresses: explicit ones first, then each other host at its preferred place or the next free one.
   const taken = new Map<number, string>();
   const pending: string[] = [];

@@ -17,7 +17,7 @@ export function renderPlan(plan: HostPlan, opts: { diff: boolean; color: boolean
     if (opts.diff && a.diff) lines.push(...diffLines(a, s));
   }
   for (const h of plan.handlers) {
-    lines.push(`  ${s("cyan", "!")} handler ${h.name}${s("dim", h.owed ? "  (owed by an earlier run that stopped half-way)" : "  (notified)")}`);
+    lines.push(`  ${s("cyan", "!")} handler ${h.name}${s("dim", h.notified ? "  (notified)" : "  (owed by an earlier run that stopped half-way)")}`);
   }
   for (const name of plan.unknownOwed) lines.push(`  ${s("dim", `- forget owed handler '${name}': no role defines it any more`)}`);
   return lines.join("\n") + "\n";

@@ -1,6 +1,6 @@
 // probe → plan → apply script → probe again, for files, directories and guarded commands, run
 // by a real shell on this machine in a temp folder (packages and services are covered on lab hosts).
-import { mkdtempSync, readFileSync, readdirSync, rmSync, statSync, writeFileSync } from "node:fs";
+import { existsSync, mkdtempSync, readFileSync, readdirSync, rmSync, statSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { afterEach, beforeEach, describe, expect, it } from "vitest";
@@ -23,14 +23,17 @@ function host(resources: DesiredHost["resources"]): DesiredHost {
   return { host: "local", roles: ["t"], resources, handlers: [{ name: "note", run: `echo handled >> ${dir}/handler.log`, origin }] };
 }
 
+/** The handler journal of these runs: a temp file, not the controller's own /var/lib/bgpmesh. */
+const journal = () => `${dir}/journal`;
+
 async function probe(d: DesiredHost) {
-  const r = await run("sh", ["-c", probeScript(d)]);
+  const r = await run("sh", ["-c", probeScript(d, journal())]);
   return parseProbe(r.stdout);
 }
 
 async function converge(d: DesiredHost) {
   const plan = planHost(d, await probe(d), noSecret);
-  const r = await run("sh", ["-s"], { input: applyScripts(plan).first, allowFailure: true });
+  const r = await run("sh", ["-s"], { input: applyScripts(plan, journal()).first, allowFailure: true });
   return { plan, result: parseApplyOutput(r.stdout), stderr: r.stderr };
 }
 
@@ -83,7 +86,7 @@ describe("probe → plan → apply", () => {
     expect((statSync(`${dir}/m.conf`).mode & 0o7777).toString(8)).toBe("644");
   });
 
-  it("keeps the old file when validation fails, leaves no temp file, and owes the handler", async () => {
+  it("keeps the old file when validation fails, leaves no temp file, and owes no handler", async () => {
     writeFileSync(`${dir}/v.conf`, "good\n");
     const d = host([file(`${dir}/v.conf`, "bad\n", { validate: "grep -q good %s", notify: ["note"] })]);
     const { result, stderr } = await converge(d);
@@ -92,6 +95,26 @@ describe("probe → plan → apply", () => {
     expect(stderr).toContain("validation failed: grep -q good %s");
     expect(readFileSync(`${dir}/v.conf`, "utf8")).toBe("good\n");
     expect(readdirSync(dir).filter((f) => f.includes("bgpmesh"))).toEqual([]);
+    expect((await probe(d)).pendingHandlers).toEqual([]);
+  });
+
+  it("stops a step at its first failing command, and keeps the handler owed by a step that failed", async () => {
+    const d = host([{ kind: "command", name: "two lines", run: `false\ntouch ${dir}/after`, notify: ["note"], origin }]);
+    const { result } = await converge(d);
+    expect(result.failed).toBe("a0");
+    expect(existsSync(`${dir}/after`)).toBe(false);
+    expect((await probe(d)).pendingHandlers).toEqual(["note"]);
+  });
+
+  it("does not let a step read the rest of the apply script from stdin", async () => {
+    const d = host([
+      { kind: "command", name: "reader", run: `cat > ${dir}/stdin.txt`, notify: [], origin },
+      file(`${dir}/later.conf`, "later\n"),
+    ]);
+    const { result } = await converge(d);
+    expect(result.done).toBe(true);
+    expect(readFileSync(`${dir}/stdin.txt`, "utf8")).toBe("");
+    expect(readFileSync(`${dir}/later.conf`, "utf8")).toBe("later\n");
   });
 
   it("never shows the content of a secret file", async () => {
@@ -126,7 +149,7 @@ describe("probe → plan → apply", () => {
     writeFileSync(`${dir}/x.conf`, "old\n");
     plan = planHost(d, await probe(d), noSecret);
     expect(plan.handlers.map((h) => h.serial)).toEqual([false, true]);
-    const scripts = applyScripts(plan);
+    const scripts = applyScripts(plan, journal());
     expect(scripts.second?.handler).toBe("rolling");
     const one = await run("sh", ["-s"], { input: scripts.first });
     expect(one.stdout).toContain(PHASE_ONE);
@@ -147,11 +170,25 @@ describe("probe → plan → apply", () => {
       handlers: [{ name: "rolling", run: "true", serial: true, wait: { command: "false", timeoutSec: 2 }, origin }],
     };
     const plan = planHost(d, await probe(d), noSecret);
-    const scripts = applyScripts(plan);
+    const scripts = applyScripts(plan, journal());
     await run("sh", ["-s"], { input: scripts.first });
     const two = await run("sh", ["-s"], { input: scripts.second!.script, allowFailure: true });
     expect(parseApplyOutput(two.stdout).failed).toBe("h0");
     expect(two.stderr).toContain("still failing after 2s: false");
+  });
+
+  it("runs a handler whose serial test fails at once, without its wait", async () => {
+    const d: DesiredHost = {
+      host: "local",
+      roles: ["t"],
+      resources: [file(`${dir}/z.conf`, "z\n", { notify: ["rolling"] })],
+      handlers: [{ name: "rolling", run: "true", serial: "false", wait: { command: "false", timeoutSec: 30 }, origin }],
+    };
+    const t = Date.now();
+    const { plan, result } = await converge(d);
+    expect(plan.handlers[0]!.serial).toBe(false);
+    expect(result.done).toBe(true);
+    expect(Date.now() - t).toBeLessThan(5000);
   });
 
   it("skips a command whose `unless` check succeeds", async () => {
