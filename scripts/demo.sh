@@ -1,8 +1,9 @@
 #!/usr/bin/env bash
-# The main job on the built-in lab: three Debian 12 hosts on this machine, ready for
-# `bgpmesh-provision apply`. Run `node dist/cli.js lab down` to remove them.
+# The main job on the built-in lab: three Debian 12 hosts on this machine, provisioned with the
+# shipped site.yml (etcd cluster, tinc, BIRD). `node dist/cli.js lab down` removes them.
 set -euo pipefail
 cd "$(dirname "$0")/.."
 bash scripts/setup.sh
 node dist/cli.js lab up --hosts "${HOSTS:-3}"
+node dist/cli.js apply -i "${BGPMESH_LAB_ROOT:-/var/lib/bgpmesh/lab}/default/inventory.yml"
 node dist/cli.js lab status

@@ -1,0 +1,190 @@
+// The mesh roles on real lab hosts: an etcd cluster (rolling restarts that keep quorum), tinc with
+// keys made on the hosts, BIRD with a validated config; idempotence, clients, refusals, secrets.
+import { mkdtempSync, readFileSync, rmSync, writeFileSync } from "node:fs";
+import { tmpdir } from "node:os";
+import { join } from "node:path";
+import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import type { RunResult } from "../../src/util/exec.js";
+import { cli, cliOk, labInfo, ssh, sshOk, type LabInfo } from "../helpers/cli.js";
+
+const NAME = "e2e-mesh";
+const TOKEN = "cluster-T0ken-9f2e";
+let lab: LabInfo;
+let work: string;
+const seen: string[] = [];
+
+/** An inventory of the first `meshHosts` lab hosts, the first three of them etcd members. */
+function inventory(meshHosts: number, extraVars = ""): string {
+  const hosts = lab.hosts.slice(0, meshHosts);
+  const file = join(work, `inventory-${meshHosts}.yml`);
+  writeFileSync(
+    file,
+    `all:
+  vars:
+    ansible_user: root
+    ansible_ssh_private_key_file: ${lab.dir}/id_ed25519
+    bgpmesh_known_hosts: ${lab.knownHostsFile}
+    etcd_cluster_token: !secret ${TOKEN}
+${extraVars}  children:
+    mesh:
+      hosts:
+${hosts.map((h) => `        ${h.name}: { ansible_host: ${h.address} }`).join("\n")}
+      vars:
+        bgp_announce: [192.168.77.0/24]
+    etcd:
+      hosts:
+        node1:
+        node2:
+        node3:
+`,
+  );
+  return file;
+}
+
+async function tool(...args: string[]): Promise<RunResult> {
+  const r = await cli(...args, "--no-color");
+  seen.push(r.stdout, r.stderr);
+  return r;
+}
+
+const recapLine = (out: string, h: string) => out.split("\n").find((l) => l.startsWith(`${h} `) && /ok=|unchanged=/.test(l)) ?? "";
+const three = ["node1", "node2", "node3"];
+const endpoints = () => lab.hosts.slice(0, 3).map((h) => `http://${h.address}:2379`).join(",");
+const etcdctl = (args: string) => `ETCDCTL_API=3 etcdctl --endpoints=${endpoints()} ${args}`;
+
+beforeAll(async () => {
+  await cli("lab", "down", "--name", NAME);
+  await cliOk("lab", "up", "--name", NAME, "--hosts", "5");
+  lab = await labInfo(NAME);
+  work = mkdtempSync(join(tmpdir(), "bgpmesh-e2e-mesh-"));
+});
+
+afterAll(async () => {
+  await cli("lab", "down", "--name", NAME);
+  if (work) rmSync(work, { recursive: true, force: true });
+});
+
+describe("a three-host mesh", () => {
+  it("plan on fresh hosts lists every file that will be written", async () => {
+    const r = await tool("plan", "-i", inventory(3), "--detailed-exitcode");
+    expect(r.code, r.stderr).toBe(2);
+    const files = [
+      "/etc/default/etcd",
+      "/etc/systemd/system/etcd.service.d/bgpmesh.conf",
+      "/etc/bgpmesh/etcd.env",
+      "/etc/profile.d/bgpmesh-etcd.sh",
+      "/etc/tinc/bgpmesh/tinc.conf",
+      "/etc/tinc/bgpmesh/tinc-up",
+      "/etc/tinc/bgpmesh/tinc-down",
+      "/etc/bird/bird.conf",
+      "/etc/bird/peers.d/00-bgpmesh.conf",
+    ];
+    for (const h of three) {
+      const block = r.stdout.split(/\n(?=node\d)/).find((b) => b.startsWith(`${h}:`))!;
+      for (const f of [...files, `/etc/tinc/bgpmesh/hosts/${h}`]) expect(block, `${h} ${f}`).toContain(`create file ${f}`);
+      expect(block).toMatch(/install packages .*etcd-server/);
+    }
+  });
+
+  it("apply builds a healthy 3-member etcd cluster, tinc with the mesh address, BIRD with its config", async () => {
+    const r = await tool("apply", "-i", inventory(3), "--json", join(work, "first.json"));
+    expect(r.code, r.stdout + r.stderr).toBe(0);
+    seen.push(readFileSync(join(work, "first.json"), "utf8"));
+    const health = await sshOk(lab, "node1", `${etcdctl("endpoint health --cluster")} 2>&1`);
+    expect(health.match(/is healthy/g)).toHaveLength(3);
+    expect((await sshOk(lab, "node2", `${etcdctl("member list")}`)).trim().split("\n")).toHaveLength(3);
+    const addresses = new Set<string>();
+    for (const h of three) {
+      expect((await sshOk(lab, h, "systemctl is-active tinc@bgpmesh bird etcd")).trim().split("\n")).toEqual(["active", "active", "active"]);
+      const addr = (await sshOk(lab, h, "ip -4 -o addr show dev tinc0 | awk '{print $4}'")).trim();
+      expect(addr).toMatch(/^10\.0\.0\.\d+\/24$/);
+      addresses.add(addr);
+      expect(await sshOk(lab, h, "birdc show status")).toContain(`Router ID is ${addr.split("/")[0]}`);
+      expect(await sshOk(lab, h, "birdc show protocols")).toMatch(/static\d?\s+Static\s+master4\s+up/);
+      expect(await sshOk(lab, h, "birdc show route 192.168.77.0/24")).toContain("blackhole");
+      expect(await sshOk(lab, h, "stat -c '%a %U' /etc/tinc/bgpmesh/rsa_key.priv")).toBe("600 root\n");
+      expect(await sshOk(lab, h, "head -1 /etc/tinc/bgpmesh/rsa_key.pub")).toBe("-----BEGIN RSA PUBLIC KEY-----\n");
+    }
+    expect(addresses.size).toBe(3);
+  });
+
+  it("a second apply changes nothing; plan shows nothing", async () => {
+    const r = await tool("apply", "-i", inventory(3));
+    expect(r.code).toBe(0);
+    for (const h of three) expect(recapLine(r.stdout, h)).toMatch(/changed=0\s+failed=0/);
+    const p = await tool("plan", "-i", inventory(3), "--detailed-exitcode");
+    expect(p.code).toBe(0);
+    for (const h of three) expect(p.stdout).toContain(`${h}: no changes`);
+  });
+
+  it("refuses a bird.conf that does not parse, and BIRD keeps running the old one", async () => {
+    const before = await sshOk(lab, "node1", "sha256sum /etc/bird/bird.conf; birdc show status | grep -c ready");
+    const r = await tool("apply", "-i", inventory(3), "-l", "node1", "-e", "bgp_as=not-a-number");
+    expect(r.code).toBe(1);
+    expect(recapLine(r.stdout, "node1")).toMatch(/failed=1/);
+    expect(r.stdout).toMatch(/node1[\s\S]*file \/etc\/bird\/bird\.conf failed[\s\S]*validation failed: bird -p -c/);
+    expect(await sshOk(lab, "node1", "sha256sum /etc/bird/bird.conf; birdc show status | grep -c ready")).toBe(before);
+  });
+});
+
+describe("a five-host mesh with three etcd members", () => {
+  it("the two other hosts use the cluster as clients", async () => {
+    const r = await tool("apply", "-i", inventory(5));
+    expect(r.code, r.stdout + r.stderr).toBe(0);
+    for (const h of three) expect(recapLine(r.stdout, h)).toMatch(/changed=0/);
+    for (const h of ["node4", "node5"]) {
+      expect((await ssh(lab, h, "dpkg-query -W -f '${Status}' etcd-server")).stdout).not.toContain("install ok installed");
+      const out = await sshOk(lab, h, `. /etc/profile.d/bgpmesh-etcd.sh && etcdctl put from-${h} yes >/dev/null && etcdctl get from-${h} --print-value-only`);
+      expect(out).toBe("yes\n");
+    }
+    expect((await sshOk(lab, "node5", ". /etc/profile.d/bgpmesh-etcd.sh && etcdctl member list")).trim().split("\n")).toHaveLength(3);
+  });
+
+  it("a changed etcd setting restarts members one at a time while clients keep working", async () => {
+    // A client on node4 writes and reads for the whole rolling restart, counting every error.
+    const loop = ssh(
+      lab,
+      "node4",
+      ". /etc/profile.d/bgpmesh-etcd.sh; fails=0; i=0; end=$(( $(date +%s) + 25 )); " +
+        "while [ $(date +%s) -lt $end ]; do i=$((i+1)); " +
+        "etcdctl --command-timeout=5s put loop-$i $i >/dev/null 2>>/tmp/loop.err && " +
+        '[ "$(etcdctl --command-timeout=5s get loop-$i --print-value-only 2>>/tmp/loop.err)" = "$i" ] || fails=$((fails+1)); ' +
+        "sleep 0.1; done; echo ops=$i fails=$fails",
+    );
+    const pidsBefore = await Promise.all(three.map((h) => sshOk(lab, h, "systemctl show -p MainPID --value etcd")));
+    const r = await tool("apply", "-i", inventory(5), "-e", "etcd_snapshot_count=20000");
+    expect(r.code, r.stdout + r.stderr).toBe(0);
+    expect(r.stderr.match(/handler restart etcd: this host's turn/g)).toHaveLength(3);
+    const pidsAfter = await Promise.all(three.map((h) => sshOk(lab, h, "systemctl show -p MainPID --value etcd")));
+    pidsAfter.forEach((p, i) => expect(p).not.toBe(pidsBefore[i]));
+    // One at a time: each member went down only after the one before it was back up. (Monotonic
+    // clocks in microseconds, shared by all lab hosts: they run on one kernel.)
+    const times = await Promise.all(
+      three.map((h) =>
+        sshOk(lab, h, "systemctl show -p ActiveExitTimestampMonotonic -p ActiveEnterTimestampMonotonic etcd").then((out) => ({
+          down: Number(/ActiveExitTimestampMonotonic=(\d+)/.exec(out)?.[1]),
+          up: Number(/ActiveEnterTimestampMonotonic=(\d+)/.exec(out)?.[1]),
+        })),
+      ),
+    );
+    const order = [...times].sort((a, b) => a.down - b.down);
+    expect(order[1]!.down).toBeGreaterThanOrEqual(order[0]!.up);
+    expect(order[2]!.down).toBeGreaterThanOrEqual(order[1]!.up);
+    const result = await loop;
+    expect(result.stdout).toMatch(/ops=\d+ fails=0/);
+    expect(Number(/ops=(\d+)/.exec(result.stdout)?.[1])).toBeGreaterThan(20);
+    const health = await sshOk(lab, "node5", `${etcdctl("endpoint health --cluster")} 2>&1`);
+    expect(health.match(/is healthy/g)).toHaveLength(3);
+  });
+});
+
+describe("secrets and keys", () => {
+  it("appear in no output, plan or report", async () => {
+    const keys = await Promise.all(three.map((h) => sshOk(lab, h, "sed -n 2p /etc/tinc/bgpmesh/rsa_key.priv")));
+    expect(await sshOk(lab, "node1", `grep -c ${TOKEN} /etc/default/etcd`)).toBe("1\n");
+    const all = seen.join("\n");
+    expect(all.length).toBeGreaterThan(1000);
+    expect(all).not.toContain(TOKEN);
+    for (const k of keys) expect(all).not.toContain(k.trim());
+  });
+});
