@@ -178,6 +178,27 @@ describe("a five-host mesh with three etcd members", () => {
   });
 });
 
+describe("a reboot of every host", () => {
+  it("brings the cluster, tinc and BIRD back with nothing to re-apply", async () => {
+    await cliOk("lab", "down", "--name", NAME, "--keep-state");
+    await cliOk("lab", "up", "--name", NAME, "--hosts", "5");
+    let health = "";
+    for (let i = 0; i < 30 && (health.match(/is healthy/g) ?? []).length < 3; i++) {
+      await new Promise((r) => setTimeout(r, 1000));
+      health = (await ssh(lab, "node4", `${etcdctl("endpoint health --cluster")} 2>&1`)).stdout;
+    }
+    expect(health.match(/is healthy/g)).toHaveLength(3);
+    for (const h of ["node1", "node4"]) {
+      expect((await sshOk(lab, h, "systemctl is-active tinc@bgpmesh bird")).trim().split("\n")).toEqual(["active", "active"]);
+      expect(await sshOk(lab, h, "ip -4 -o addr show dev tinc0")).toMatch(/inet 10\.0\.0\.\d+\/24/);
+    }
+    // The same inputs as the last apply (the rolling-restart test changed etcd_snapshot_count).
+    const r = await tool("apply", "-i", inventory(5), "-e", "etcd_snapshot_count=20000");
+    expect(r.code).toBe(0);
+    for (const h of lab.hosts) expect(recapLine(r.stdout, h.name)).toMatch(/changed=0\s+failed=0/);
+  });
+});
+
 describe("secrets and keys", () => {
   it("appear in no output, plan or report", async () => {
     const keys = await Promise.all(three.map((h) => sshOk(lab, h, "sed -n 2p /etc/tinc/bgpmesh/rsa_key.priv")));

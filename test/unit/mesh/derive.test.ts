@@ -60,6 +60,10 @@ describe("mesh variables", () => {
     await expect(derive(mesh("        a:\n", "      vars:\n        mesh_subnet: 10.0.0.1/24\n"))).rejects.toThrow(/:7:9: mesh_subnet: a: '10\.0\.0\.1\/24' is not an IPv4 subnet/);
   });
 
+  it("refuses a mesh name tinc cannot use", async () => {
+    await expect(derive(mesh("        a:\n", "      vars:\n        mesh_name: my-mesh\n"))).rejects.toThrow(/:7:9: mesh_name: a: 'my-mesh' cannot be a tinc network name/);
+  });
+
   it("lists etcd members for every host, and refuses an even etcd group", async () => {
     const inv = mesh("        a: { ansible_host: 192.0.2.1 }\n        b: { ansible_host: 192.0.2.2 }\n        c: { ansible_host: 192.0.2.3 }\n", "    etcd:\n      hosts:\n        a:\n        b:\n        c:\n");
     const { derived } = await derive(inv);
