@@ -5,7 +5,7 @@
 import { hostname } from "node:os";
 import { shellQuote } from "../util/shell.js";
 import { stopwatch } from "../util/time.js";
-import type { Transport } from "../transport/transport.js";
+import type { ExecResult, Session, Transport } from "../transport/transport.js";
 import { UnreachableError } from "../transport/transport.js";
 import type { HostPlan } from "./action.js";
 import { applyScripts, parseApplyOutput, PHASE_ONE } from "./apply-script.js";
@@ -83,61 +83,60 @@ export async function runHost(desired: DesiredHost, connect: () => Promise<Trans
     const plan = planHost(desired, parseProbe(probeOut), opts.hasSecret);
     result.plan = plan;
     result.ok = plan.unchanged;
-    if (opts.expected) {
-      if (opts.expected.observedDigest !== plan.observedDigest) {
-        await session.end();
-        return finish({ status: "stale", error: "stale plan: the host changed since the plan was made; make a new plan" });
-      }
-      if (opts.expected.actionsDigest !== plan.actionsDigest) {
-        await session.end();
-        return finish({
-          status: "stale",
-          error: "stale plan: the inventory, roles, templates or -e values changed since the plan was made; make a new plan",
-        });
-      }
-    }
-    if (!opts.apply || !hasChanges(plan)) {
+    const stale = opts.expected && staleReason(opts.expected, plan);
+    if (stale || !opts.apply || !hasChanges(plan)) {
       await session.end();
-      return finish({ status: "ok" });
+      return finish(stale ? { status: "stale", error: stale } : { status: "ok" });
     }
     opts.progress(host, `applying ${plan.actions.length} change(s), ${plan.handlers.length} handler(s)`);
-    const scripts = applyScripts(plan);
-    let run;
-    if (!scripts.second) run = await session.end(scripts.first);
-    else {
-      const { handler, script } = scripts.second;
-      session.write(scripts.first);
-      const firstDone = await session.readUntil(PHASE_ONE).then(
-        () => true,
-        () => false,
-      );
-      run = firstDone
-        ? await opts.serialize(handler, () => {
-            opts.progress(host, `handler ${handler}: this host's turn (one host at a time)`);
-            return session.end(script);
-          })
-        : await session.end();
-    }
-    const steps = parseApplyOutput(run.stdout);
-    const names = [
-      ...plan.actions.map((a, i) => [`a${i}`, `${a.change} ${a.target}`] as const),
-      ...plan.handlers.map((h, i) => [`h${i}`, `handler ${h.name}`] as const),
-    ];
-    const applied = names.filter(([id]) => steps.ok.has(id)).map(([, what]) => what);
-    const changed = applied.length;
-    // A resource is ok once every step it needed has run.
-    const pending = new Set(plan.actions.filter((_, i) => !steps.ok.has(`a${i}`)).map((a) => a.resource));
-    const converged = new Set(plan.actions.map((a) => a.resource).filter((r) => !pending.has(r))).size;
-    if (!steps.done) {
-      const failed = names.find(([id]) => id === steps.failed)?.[1] ?? "the apply script";
-      const tail = run.stderr.trim().split("\n").slice(-12).join("\n");
-      return finish({ status: "failed", applied, changed, ok: result.ok + converged, error: opts.redact(`${failed} failed (exit ${run.code})${tail ? `:\n${tail}` : ""}`) });
-    }
-    return finish({ status: "changed", applied, changed, ok: result.ok + converged });
+    const run = await execute(host, session, plan, opts);
+    return finish(outcome(plan, run, opts.redact));
   } catch (e) {
     return finish({ status: e instanceof UnreachableError ? "unreachable" : "failed", error: opts.redact((e as Error).message) });
   } finally {
     result.roundTrips = t.roundTrips;
     await t.close().catch(() => undefined);
   }
+}
+
+function staleReason(expected: { observedDigest: string; actionsDigest: string }, plan: HostPlan): string | undefined {
+  if (expected.observedDigest !== plan.observedDigest) return "stale plan: the host changed since the plan was made; make a new plan";
+  if (expected.actionsDigest !== plan.actionsDigest) {
+    return "stale plan: the inventory, roles, templates or -e values changed since the plan was made; make a new plan";
+  }
+  return undefined;
+}
+
+/** Sends the apply script; when a handler must run one host at a time, its part waits for this host's turn. */
+async function execute(host: string, session: Session, plan: HostPlan, opts: HostRunOptions): Promise<ExecResult> {
+  const scripts = applyScripts(plan);
+  if (!scripts.second) return session.end(scripts.first);
+  const { handler, script } = scripts.second;
+  session.write(scripts.first);
+  const firstDone = await session.readUntil(PHASE_ONE).then(
+    () => true,
+    () => false,
+  );
+  if (!firstDone) return session.end();
+  return opts.serialize(handler, () => {
+    opts.progress(host, `handler ${handler}: this host's turn (one host at a time)`);
+    return session.end(script);
+  });
+}
+
+/** What the apply script's markers say: the steps that ran, and where it stopped if it did. */
+function outcome(plan: HostPlan, run: ExecResult, redact: (t: string) => string): Partial<HostResult> {
+  const steps = parseApplyOutput(run.stdout);
+  const names = [
+    ...plan.actions.map((a, i) => [`a${i}`, `${a.change} ${a.target}`] as const),
+    ...plan.handlers.map((h, i) => [`h${i}`, `handler ${h.name}`] as const),
+  ];
+  const applied = names.filter(([id]) => steps.ok.has(id)).map(([, what]) => what);
+  // A resource is ok once every step it needed has run.
+  const pending = new Set(plan.actions.filter((_, i) => !steps.ok.has(`a${i}`)).map((a) => a.resource));
+  const ok = plan.unchanged + new Set(plan.actions.map((a) => a.resource).filter((r) => !pending.has(r))).size;
+  if (steps.done) return { status: "changed", applied, changed: applied.length, ok };
+  const failed = names.find(([id]) => id === steps.failed)?.[1] ?? "the apply script";
+  const tail = run.stderr.trim().split("\n").slice(-12).join("\n");
+  return { status: "failed", applied, changed: applied.length, ok, error: redact(`${failed} failed (exit ${run.code})${tail ? `:\n${tail}` : ""}`) };
 }
