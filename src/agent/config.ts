@@ -1,0 +1,121 @@
+// The agent's config file (JSON, /etc/bgpmesh/agent.json), written by the provisioner's agent
+// role. It is checked once at start: a mistake stops the agent with one line per problem naming
+// the file and the key, rather than surfacing later as a file rendered wrong.
+//
+//   {
+//     "name": "node1",                         tinc name of this node (the provisioner's tinc_name)
+//     "meshName": "bgpmesh",                   tinc network: /etc/tinc/<meshName>, unit tinc@<meshName>
+//     "meshAddress": "10.0.0.11",              this node's address on the mesh interface
+//     "routerId": "10.0.0.11",                 BIRD's router id
+//     "tincPort": 655,                         optional, default 655
+//     "endpointAddress": "192.0.2.11",         where other nodes' tinc reaches this one (IPv4 or DNS name)
+//     "prefixes": ["198.51.100.0/26"],         optional, default []: announced prefixes (published in the record)
+//     "meshInterface": "tinc0",                optional, default tinc0
+//     "etcdEndpoints": ["http://192.0.2.11:2379"],
+//     "metricsPort": 2112,                     optional, default 2112
+//     "hostFileGraceSeconds": 300,             optional, default 300: a departed peer's tinc host file is kept this long
+//     "leaseTtlSeconds": 10,                   optional, default 10: TTL of the lease that keeps /peers/<name> alive
+//     "paths": {                               optional, each with a default:
+//       "tincDir": "/etc/tinc",                  the network is <tincDir>/<meshName>
+//       "birdConf": "/etc/bird/bird.conf",       checked with `bird -p -c` before `birdc configure`
+//       "birdPeersDir": "/etc/bird/peers.d"      the agent writes peers.conf here
+//     }
+//   }
+import { readFileSync } from "node:fs";
+import { z } from "zod";
+import {
+  describeIssues,
+  endpointAddressField,
+  INTERFACE_NAME,
+  MESH_NAME,
+  portField,
+  prefixListField,
+  routerIdField,
+  tincNameField,
+  unicastIpv4Field,
+} from "./fields.js";
+
+// Absolute, normalised, plain characters: these paths are joined with file names and passed to
+// `bird -p -c` as an argument; "..", spaces and newlines have no business in them.
+const absolutePath = z
+  .string()
+  .regex(/^(?:\/[A-Za-z0-9_.-]+)+$/, { error: "must be an absolute path of letters, digits, _ . -" })
+  .refine((p) => !p.split("/").some((seg) => seg === "." || seg === ".."), { error: "must not contain . or .. segments" });
+
+const etcdEndpoint = z
+  .string()
+  .refine(
+    (s) => {
+      try {
+        const u = new URL(s);
+        return (u.protocol === "http:" || u.protocol === "https:") && u.hostname !== "" && u.username === "" && u.password === "";
+      } catch {
+        return false;
+      }
+    },
+    { error: "must be an http:// or https:// URL without credentials" },
+  );
+
+const seconds = (min: number, max: number) =>
+  z
+    .number({ error: "must be a number of seconds" })
+    .int({ error: "must be a whole number of seconds" })
+    .min(min, { error: `must be from ${min} to ${max} seconds` })
+    .max(max, { error: `must be from ${min} to ${max} seconds` });
+
+const pathsSchema = z.strictObject({
+  tincDir: absolutePath.default("/etc/tinc"),
+  birdConf: absolutePath.default("/etc/bird/bird.conf"),
+  birdPeersDir: absolutePath.default("/etc/bird/peers.d"),
+});
+
+export const agentConfigSchema = z.strictObject({
+  name: tincNameField,
+  meshName: z.string().regex(MESH_NAME, { error: "must be 1 to 15 letters, digits or _" }),
+  meshAddress: unicastIpv4Field,
+  routerId: routerIdField,
+  tincPort: portField.default(655),
+  endpointAddress: endpointAddressField,
+  prefixes: prefixListField.default([]),
+  meshInterface: z.string().regex(INTERFACE_NAME, { error: "must be an interface name: 1 to 15 letters, digits, _ . -" }).default("tinc0"),
+  etcdEndpoints: z.array(etcdEndpoint).min(1, { error: "must list at least one etcd endpoint" }),
+  metricsPort: portField.default(2112),
+  hostFileGraceSeconds: seconds(0, 7 * 24 * 3600).default(300),
+  // etcd3 declares a lease lost after 2×TTL without a keepalive; below 5 s a busy event loop could do that.
+  leaseTtlSeconds: seconds(5, 3600).default(10),
+  paths: pathsSchema.prefault({}),
+});
+
+export type AgentConfig = z.output<typeof agentConfigSchema>;
+
+export class AgentConfigError extends Error {
+  override name = "AgentConfigError";
+}
+
+/** Validates config text; `source` names it in errors (the file path). */
+export function parseConfig(text: string, source: string): AgentConfig {
+  let json: unknown;
+  try {
+    json = JSON.parse(text);
+  } catch (e) {
+    // The file is the provisioner's, not untrusted input: V8's message (with its position) helps.
+    throw new AgentConfigError(`${source}: not valid JSON: ${(e as Error).message}`);
+  }
+  const parsed = agentConfigSchema.safeParse(json);
+  if (!parsed.success) {
+    throw new AgentConfigError(describeIssues(parsed.error.issues, json).map((line) => `${source}: ${line}`).join("\n"));
+  }
+  return parsed.data;
+}
+
+/** Reads and validates the config file; every error names the file, and the key when there is one. */
+export function loadConfig(path: string): AgentConfig {
+  let text: string;
+  try {
+    text = readFileSync(path, "utf8");
+  } catch (e) {
+    const err = e as NodeJS.ErrnoException;
+    throw new AgentConfigError(`${path}: cannot read the agent config: ${err.code ?? err.message}`);
+  }
+  return parseConfig(text, path);
+}

@@ -1,0 +1,187 @@
+// The desired content of every file the agent owns, from this node's config and a snapshot of
+// the valid peer records: a pure function. The same inputs give the same bytes, whatever order
+// the records came in (everything is sorted, nothing depends on time or the Map's order), so an
+// unchanged mesh rewrites nothing, tinc keeps its connections and BIRD its sessions.
+import { createHash } from "node:crypto";
+import type { AgentConfig } from "./config.js";
+import { agentPaths } from "./paths.js";
+import type { PeerRecord } from "./record.js";
+
+/** Up to this many other peers, every node has a ConnectTo to every other one. */
+export const FULL_MESH_CONNECT_MAX = 8;
+/** Beyond it, each node connects to this many successors in the ring of names. */
+export const RING_CONNECT_COUNT = 3;
+
+export interface SkippedPeer {
+  name: string;
+  reason: string;
+}
+
+export interface DesiredState {
+  /**
+   * Absolute path → content, in the order to write them: the tinc host files first (a ConnectTo
+   * names a host file that must already exist), then tinc.conf, then BIRD's peers.conf.
+   */
+  files: Map<string, string>;
+  /** Peers with a host file, live and retained, sorted. */
+  hostFilePeers: string[];
+  /** The ConnectTo targets, in file order. */
+  connectTo: string[];
+  /** The BGP peers, sorted. */
+  bgpPeers: string[];
+  /** Live peers left out of BIRD's file, and why (for the caller to log). */
+  skipped: SkippedPeer[];
+}
+
+/** Plain code-unit order: stable across machines and locales, unlike localeCompare. */
+export function byName(a: string, b: string): number {
+  return a < b ? -1 : a > b ? 1 : 0;
+}
+
+/**
+ * @param peers the snapshot: valid records by name (may include this node's own record)
+ * @param retainedHostFiles the last record of peers gone from etcd less than the grace period
+ *   ago: they keep their tinc host file (a short etcd blip must not make tinc refuse a peer
+ *   that is still there), but neither a ConnectTo nor a BGP session.
+ */
+export function desiredState(
+  config: AgentConfig,
+  peers: ReadonlyMap<string, PeerRecord>,
+  retainedHostFiles: ReadonlyMap<string, PeerRecord> = new Map(),
+): DesiredState {
+  const paths = agentPaths(config);
+  // The Map's key is trusted only when it agrees with the record; this node is never its own peer.
+  const live = [...peers].filter(([name, r]) => name === r.name && name !== config.name).map(([, r]) => r);
+  live.sort((a, b) => byName(a.name, b.name));
+  const liveNames = new Set(live.map((r) => r.name));
+  const retained = [...retainedHostFiles]
+    .filter(([name, r]) => name === r.name && name !== config.name && !liveNames.has(name))
+    .map(([, r]) => r);
+
+  const withHostFile = [...live, ...retained].sort((a, b) => byName(a.name, b.name));
+  const files = new Map<string, string>();
+  for (const r of withHostFile) files.set(paths.hostFile(r.name), renderHostFile(r));
+
+  const connectTo = connectTargets(config.name, live.map((r) => r.name));
+  files.set(paths.tincConf, renderTincConf(config, connectTo));
+
+  const { bgp, skipped } = bgpPeers(config, live);
+  files.set(paths.birdPeersFile, renderBirdPeers(config, bgp));
+
+  return {
+    files,
+    hostFilePeers: withHostFile.map((r) => r.name),
+    connectTo,
+    bgpPeers: bgp.map((r) => r.name),
+    skipped,
+  };
+}
+
+/**
+ * Another node's tinc host file: Address and Port, then its public key inline. Never
+ * PublicKeyFile: on this node that path would name this node's own key. No Subnet: the mesh runs
+ * Mode = switch, where tinc learns MAC addresses and ignores Subnet for routing.
+ */
+export function renderHostFile(r: PeerRecord): string {
+  return [
+    `# tinc host file of ${r.name}, from its record in etcd (/peers/${r.name}).`,
+    "# Written by the bgpmesh node agent: changes made here are overwritten.",
+    `Address = ${r.endpoint.address}`,
+    `Port = ${r.endpoint.port}`,
+    r.tincPublicKey.trimEnd(),
+    "",
+  ].join("\n");
+}
+
+/**
+ * Which peers this node names in ConnectTo. tinc needs only a connected graph of meta-connections
+ * (traffic between two nodes goes direct over UDP once they know each other through it), and
+ * every ConnectTo is a TCP connection that floods every edge change, so the set is small and
+ * stable:
+ * - up to FULL_MESH_CONNECT_MAX other peers: all of them;
+ * - more: the RING_CONNECT_COUNT nodes that follow this one in the ring of all names (this node's
+ *   included) sorted by name. Every node connects to its successors, so the ring alone keeps the
+ *   mesh connected, each node has about 2×3 meta-connections, and a join or a departure changes
+ *   the ConnectTo lines of only the 3 nodes before it in the ring.
+ */
+export function connectTargets(self: string, others: readonly string[]): string[] {
+  const sorted = [...new Set(others)].filter((n) => n !== self).sort(byName);
+  if (sorted.length <= FULL_MESH_CONNECT_MAX) return sorted;
+  const ring = [...sorted, self].sort(byName);
+  const at = ring.indexOf(self);
+  const targets: string[] = [];
+  for (let i = 1; i <= RING_CONNECT_COUNT; i++) targets.push(ring[(at + i) % ring.length]!);
+  return targets;
+}
+
+/**
+ * tinc.conf: the base settings the provisioner seeds it with (from the config, so a changed port
+ * or interface reaches the file, which the provisioner writes only once), and the ConnectTo lines.
+ */
+export function renderTincConf(config: AgentConfig, connectTo: readonly string[]): string {
+  return [
+    `# tinc network ${config.meshName}, node ${config.name}.`,
+    "# Written by the bgpmesh node agent (seeded by bgpmesh-provision): changes made here are overwritten.",
+    `Name = ${config.name}`,
+    "Mode = switch",
+    `Port = ${config.tincPort}`,
+    "Device = /dev/net/tun",
+    `Interface = ${config.meshInterface}`,
+    "AddressFamily = ipv4",
+    ...connectTo.map((n) => `ConnectTo = ${n}`),
+    "",
+  ].join("\n");
+}
+
+/**
+ * The live peers BIRD gets a session with. A mesh address must belong to one node: a peer
+ * claiming this node's own address, or two peers claiming the same one, are left out (and
+ * reported) rather than guessing which is right; two `neighbor` lines for one address would only
+ * fight over the same TCP session. So is a peer with this node's router id.
+ */
+function bgpPeers(config: AgentConfig, live: readonly PeerRecord[]): { bgp: PeerRecord[]; skipped: SkippedPeer[] } {
+  const claims = new Map<string, number>();
+  for (const r of live) claims.set(r.meshAddress, (claims.get(r.meshAddress) ?? 0) + 1);
+  const bgp: PeerRecord[] = [];
+  const skipped: SkippedPeer[] = [];
+  for (const r of live) {
+    if (r.meshAddress === config.meshAddress) skipped.push({ name: r.name, reason: "its mesh address is this node's own" });
+    // BGP refuses a neighbour whose identifier is its own: the session could never come up.
+    else if (r.routerId === config.routerId) skipped.push({ name: r.name, reason: "its router id is this node's own" });
+    else if ((claims.get(r.meshAddress) ?? 0) > 1) skipped.push({ name: r.name, reason: "another peer has the same mesh address" });
+    else bgp.push(r);
+  }
+  return { bgp, skipped };
+}
+
+/** BIRD's symbols are at most 64 characters (conf/conf.h SYM_MAX_LEN). */
+const BIRD_SYMBOL_MAX = 64;
+const PLAIN_NAME_MAX = 50;
+
+/**
+ * The BGP protocol's name for a peer: stable (so `birdc configure` leaves the sessions of
+ * unchanged peers alone) and a valid BIRD symbol (starts with a letter, ≤ 64 characters).
+ * `peer_<name>` for names up to 50 characters (≤ 55 in all); a longer name keeps its first 41
+ * characters plus 16 hex digits of its SHA-256 (63 in all). The two forms differ in length, so a
+ * short name can never produce a long name's symbol.
+ */
+export function birdProtocolName(name: string): string {
+  if (name.length <= PLAIN_NAME_MAX) return `peer_${name}`;
+  const hash = createHash("sha256").update(name).digest("hex").slice(0, 16);
+  const symbol = `peer_${name.slice(0, 41)}_${hash}`;
+  if (symbol.length > BIRD_SYMBOL_MAX) throw new Error("unreachable: BIRD symbol too long");
+  return symbol;
+}
+
+/** One `protocol bgp` per peer, sorted by name, on one line each, from the provisioner's template. */
+export function renderBirdPeers(config: AgentConfig, peers: readonly PeerRecord[]): string {
+  const lines = [
+    `# The iBGP peers of ${config.name}: one per other mesh node, from their records in etcd.`,
+    "# Written by the bgpmesh node agent: changes made here are overwritten. The template",
+    "# mesh_peer is in /etc/bird/bird.conf, which includes this file.",
+  ];
+  for (const r of [...peers].sort((a, b) => byName(a.name, b.name))) {
+    lines.push(`protocol bgp ${birdProtocolName(r.name)} from mesh_peer { neighbor ${r.meshAddress}; }`);
+  }
+  return `${lines.join("\n")}\n`;
+}

@@ -1,0 +1,51 @@
+// What to tell tinc and BIRD after a reconcile wrote files, as data: the caller runs the
+// commands (and keeps a reload owed when one fails, since the next reconcile will find the files
+// already written and see nothing to do).
+//
+// - tinc: only when tinc.conf changed (ConnectTo lines, or a base setting). A new or changed host
+//   file needs nothing: tinc 1.0 reads hosts/<peer> when that peer connects. A reload when
+//   nothing in tinc.conf changed would only risk dropping connections (tinc drops peers whose host
+//   file is newer than its last reload) and, with a bad tinc.conf, tincd itself (it exits).
+// - BIRD: only when a file BIRD reads changed: one its `include "<peers dir>/*.conf"` matches.
+//   First `bird -p -c bird.conf` parses the whole configuration, includes and all; only if that
+//   passes does `birdc configure` apply it (BIRD then restarts only the protocols that changed).
+import { posix } from "node:path";
+import type { AgentConfig } from "./config.js";
+import { agentPaths, type AgentPaths } from "./paths.js";
+
+export interface Command {
+  /** argv: run without a shell. */
+  argv: string[];
+  /** For logs and metrics. */
+  label: string;
+}
+
+export interface ReloadPlan {
+  /** `systemctl reload tinc@<net>` (the unit's ExecReload is `tincd -n <net> -kHUP`). */
+  tinc?: Command;
+  /** Run `check`; run `configure` only when `check` exited 0. */
+  bird?: { check: Command; configure: Command };
+}
+
+/** Whether BIRD reads this path: a `*.conf` in the peers directory (glob's `*` skips dot files). */
+function birdReads(paths: AgentPaths, path: string): boolean {
+  const base = posix.basename(path);
+  return posix.dirname(path) === paths.birdPeersDir && base.endsWith(".conf") && !base.startsWith(".");
+}
+
+/** `written` is writeChanged()'s result (a removed file counts like a changed one). */
+export function planReload(config: AgentConfig, written: { changed: readonly string[]; removed?: readonly string[] }): ReloadPlan {
+  const paths = agentPaths(config);
+  const touched = [...written.changed, ...(written.removed ?? [])];
+  const plan: ReloadPlan = {};
+  if (touched.includes(paths.tincConf)) {
+    plan.tinc = { label: "reload tinc", argv: ["systemctl", "reload", `tinc@${config.meshName}`] };
+  }
+  if (touched.some((p) => birdReads(paths, p))) {
+    plan.bird = {
+      check: { label: "check bird config", argv: ["bird", "-p", "-c", paths.birdConf] },
+      configure: { label: "reconfigure bird", argv: ["birdc", "configure"] },
+    };
+  }
+  return plan;
+}

@@ -1,0 +1,156 @@
+// The peer record: what each node puts under /peers/<name> in etcd (JSON), and its validation.
+// Records come from etcd, which any node (or an admin's etcdctl) can write, so each is checked
+// before it is used: a bad record is skipped and counted by the caller, and the rest of the mesh
+// keeps working. No field is free text: every one has a strict pattern, so nothing in a record can
+// end a line and add a tinc directive or a BIRD statement to a rendered file, and the name (which
+// becomes a file name under hosts/) cannot leave that folder.
+import { createPublicKey } from "node:crypto";
+import { z } from "zod";
+import type { AgentConfig } from "./config.js";
+import {
+  describeIssues,
+  endpointAddressField,
+  portField,
+  prefixListField,
+  routerIdField,
+  TINC_NAME,
+  tincNameField,
+  unicastIpv4Field,
+} from "./fields.js";
+
+export const PEERS_PREFIX = "/peers/";
+export const RECORD_VERSION = 1;
+
+/** Larger values are refused before JSON.parse: a record is well under 2 KiB (an 8192-bit key PEM is ~1.5 KiB). */
+export const MAX_RECORD_BYTES = 16 * 1024;
+
+// tinc 1.0 wants PKCS#1 ("BEGIN RSA PUBLIC KEY"). Lines of base64 only, LF endings. tinc's host
+// file parser stops reading directives at "-----BEGIN", but anything after the key would still be
+// ours to render, so the PEM must be exactly one block and nothing else.
+const PKCS1_PEM = /^-----BEGIN RSA PUBLIC KEY-----\n(?:[A-Za-z0-9+/]{1,76}\n)*[A-Za-z0-9+/]{0,76}={0,2}\n-----END RSA PUBLIC KEY-----\n?$/;
+export const MIN_RSA_BITS = 2048;
+/** Bigger keys gain nothing here and cost every node CPU; tinc's own key generation offers up to 8192. */
+export const MAX_RSA_BITS = 8192;
+
+/**
+ * The key as the PEM OpenSSL writes for the parsed key (64-column base64, trailing newline): what
+ * reaches a host file is re-encoded from the key material, never the record's text, and the same
+ * key renders to the same bytes however the record wrapped it.
+ */
+const publicKeyField = z
+  .string()
+  .max(4096, { error: "is too long for an RSA public key" })
+  .regex(PKCS1_PEM, { error: 'must be a PEM "BEGIN RSA PUBLIC KEY" (PKCS#1) block' })
+  .transform((pem, ctx) => {
+    let key;
+    try {
+      key = createPublicKey({ key: pem, format: "pem", type: "pkcs1" });
+    } catch {
+      ctx.addIssue({ code: "custom", message: "does not parse as an RSA public key" });
+      return z.NEVER;
+    }
+    const bits = key.asymmetricKeyDetails?.modulusLength ?? 0;
+    if (key.asymmetricKeyType !== "rsa") {
+      ctx.addIssue({ code: "custom", message: "is not an RSA key" });
+      return z.NEVER;
+    }
+    if (bits < MIN_RSA_BITS || bits > MAX_RSA_BITS) {
+      ctx.addIssue({ code: "custom", message: `must be an RSA key of ${MIN_RSA_BITS} to ${MAX_RSA_BITS} bits, not ${bits}` });
+      return z.NEVER;
+    }
+    return String(key.export({ type: "pkcs1", format: "pem" }));
+  });
+
+export const peerRecordSchema = z.strictObject({
+  name: tincNameField,
+  meshAddress: unicastIpv4Field,
+  routerId: routerIdField,
+  tincPublicKey: publicKeyField,
+  endpoint: z.strictObject({ address: endpointAddressField, port: portField }),
+  prefixes: prefixListField,
+  version: z.literal(RECORD_VERSION, { error: `must be ${RECORD_VERSION}` }),
+});
+
+export type PeerRecord = z.output<typeof peerRecordSchema>;
+
+export type ParseResult = { ok: true; record: PeerRecord } | { ok: false; reason: string };
+
+/** The record's node name from its etcd key, or undefined when the key is not /peers/<valid name>. */
+export function nameFromKey(key: string): string | undefined {
+  if (!key.startsWith(PEERS_PREFIX)) return undefined;
+  const name = key.slice(PEERS_PREFIX.length);
+  return TINC_NAME.test(name) ? name : undefined;
+}
+
+/**
+ * Validates one etcd entry. Never throws. `reason` is short, one line, and safe to log: it names
+ * the field and the rule, never the value (which may be an attack, or huge).
+ */
+export function parseRecord(key: string, value: string): ParseResult {
+  const keyName = nameFromKey(key);
+  if (keyName === undefined) return { ok: false, reason: "key is not /peers/<name> with a valid tinc name" };
+  if (Buffer.byteLength(value, "utf8") > MAX_RECORD_BYTES) return { ok: false, reason: `value is larger than ${MAX_RECORD_BYTES} bytes` };
+  let json: unknown;
+  try {
+    json = JSON.parse(value);
+  } catch {
+    // V8's message quotes the text around the error: say only that it is not JSON.
+    return { ok: false, reason: "value is not JSON" };
+  }
+  const parsed = peerRecordSchema.safeParse(json);
+  if (!parsed.success) {
+    const problems = describeIssues(parsed.error.issues, json);
+    const more = problems.length > 1 ? ` (and ${problems.length - 1} more)` : "";
+    return { ok: false, reason: `${problems[0] ?? "invalid record"}${more}` };
+  }
+  // /peers/a holding {"name": "b"} would let one node's key stand in for another's.
+  if (parsed.data.name !== keyName) return { ok: false, reason: "name differs from the name in the key" };
+  return { ok: true, record: parsed.data };
+}
+
+/** An invalid entry of a snapshot: the key in a form safe to log, and why it was skipped. */
+export interface InvalidEntry {
+  key: string;
+  reason: string;
+}
+
+/**
+ * Validates a whole /peers/ listing (an etcd range read): the valid records by name, and the
+ * invalid entries for the caller to count and log.
+ */
+export function parseSnapshot(entries: Iterable<readonly [key: string, value: string]>): {
+  peers: Map<string, PeerRecord>;
+  invalid: InvalidEntry[];
+} {
+  const peers = new Map<string, PeerRecord>();
+  const invalid: InvalidEntry[] = [];
+  for (const [key, value] of entries) {
+    const r = parseRecord(key, value);
+    if (r.ok) peers.set(r.record.name, r.record);
+    else invalid.push({ key: keyForLog(key), reason: r.reason });
+  }
+  return { peers, invalid };
+}
+
+/** An etcd key as one quoted, escaped, bounded line: a key can hold newlines and control characters too. */
+export function keyForLog(key: string): string {
+  const cut = key.length > 100 ? `${key.slice(0, 100)}…` : key;
+  return JSON.stringify(cut).replace(/[\u007f-\u009f\u2028\u2029]/g, (c) => `\\u${c.charCodeAt(0).toString(16).padStart(4, "0")}`);
+}
+
+/**
+ * This node's own record, from its config and its tinc public key (rsa_key.pub), validated by the
+ * same schema as everyone else's: a node never publishes a record the others would refuse.
+ */
+export function ownRecord(config: AgentConfig, publicKeyPem: string): ParseResult {
+  const record = {
+    name: config.name,
+    meshAddress: config.meshAddress,
+    routerId: config.routerId,
+    tincPublicKey: publicKeyPem,
+    endpoint: { address: config.endpointAddress, port: config.tincPort },
+    prefixes: config.prefixes,
+    version: RECORD_VERSION,
+  };
+  return parseRecord(`${PEERS_PREFIX}${config.name}`, JSON.stringify(record));
+}

@@ -1,0 +1,164 @@
+// Puts the desired files on disk, touching only what differs. tinc 1.0, on a reload, drops the
+// connection of every peer whose host file is newer than its last reload, so a file whose bytes
+// did not change must not be written at all (its mtime must stay): each file is read and compared
+// first. A changed file is written to a temp file in its own directory, synced and renamed over
+// the old one, so tinc and BIRD only ever read a whole old or a whole new file, also after a crash.
+// Synchronous on purpose: one reconcile writes a handful of small files, and no other reconcile
+// may interleave with it.
+import { closeSync, fchmodSync, fchownSync, fsyncSync, openSync, readdirSync, readFileSync, renameSync, statSync, unlinkSync, writeFileSync } from "node:fs";
+import type { Stats } from "node:fs";
+import { posix } from "node:path";
+import { randomBytes } from "node:crypto";
+
+export interface WriteOptions {
+  /** Prefix of every path on disk (a temp directory in tests); paths in results never include it. */
+  root?: string;
+  /** Whether the agent may write or delete this path (see isAgentOwned); others are refused or left alone. */
+  owned: (path: string) => boolean;
+  /** Directories whose owned files that are not in `files` are removed (the host files of departed peers). */
+  removeStale: readonly string[];
+  /** Mode of a file created new (an existing file keeps its mode, owner and group). Default 0644. */
+  mode?: number;
+}
+
+export interface WriteResult {
+  /** Files written because their bytes differed or they did not exist, in write order. */
+  changed: string[];
+  /** Owned files removed from the `removeStale` directories, sorted. */
+  removed: string[];
+  /** Temp files of an earlier, interrupted write that were cleaned up. */
+  cleaned: string[];
+  /**
+   * Files that could not be written or removed. The others were still done, and are in
+   * `changed`/`removed`: the caller must reload for those even when something failed, or the
+   * next reconcile would find nothing changed and never reload.
+   */
+  failed: { path: string; error: string }[];
+}
+
+// `.<file>.bgpmesh-tmp-<pid>-<hex>`: a dot file, which neither BIRD's `*.conf` include nor tinc
+// (it opens hosts/<name>, and names have no dots) ever reads.
+const TEMP_FILE = /^\.(.+)\.bgpmesh-tmp-[0-9]+-[0-9a-f]+$/;
+
+function tempName(path: string): string {
+  return posix.join(posix.dirname(path), `.${posix.basename(path)}.bgpmesh-tmp-${process.pid}-${randomBytes(4).toString("hex")}`);
+}
+
+/** Absolute and normalised: no "..", no "//", no trailing slash. */
+function isCleanAbsolute(path: string): boolean {
+  return path.startsWith("/") && path.length > 1 && posix.normalize(path) === path && !path.endsWith("/");
+}
+
+function errorText(e: unknown): string {
+  const err = e as NodeJS.ErrnoException;
+  return err.code ? `${err.code}: ${err.syscall ?? "fs"}` : String(err.message ?? e);
+}
+
+function isMissing(e: unknown): boolean {
+  return (e as NodeJS.ErrnoException).code === "ENOENT";
+}
+
+/** fsync a directory so a rename or unlink in it survives a power loss; best effort. */
+function syncDir(dir: string): void {
+  try {
+    const fd = openSync(dir, "r");
+    try {
+      fsyncSync(fd);
+    } finally {
+      closeSync(fd);
+    }
+  } catch {
+    // Some file systems refuse fsync on a directory; the rename is still atomic.
+  }
+}
+
+function writeAtomically(onDisk: string, data: Buffer, existing: Stats | undefined, mode: number): void {
+  const temp = tempName(onDisk);
+  // "wx": the temp name must not exist, so a planted symlink is never followed.
+  const fd = openSync(temp, "wx", mode);
+  try {
+    try {
+      writeFileSync(fd, data);
+      // The umask may have narrowed `mode`; an existing file keeps what it had (e.g. bird:bird 0640).
+      fchmodSync(fd, existing ? existing.mode & 0o7777 : mode);
+      if (existing && process.getuid?.() === 0) fchownSync(fd, existing.uid, existing.gid);
+      fsyncSync(fd);
+    } finally {
+      closeSync(fd);
+    }
+    renameSync(temp, onDisk);
+  } catch (e) {
+    try {
+      unlinkSync(temp);
+    } catch {
+      // already renamed or never created
+    }
+    throw e;
+  }
+}
+
+export function writeChanged(files: ReadonlyMap<string, string>, opts: WriteOptions): WriteResult {
+  const root = opts.root ?? "/";
+  const mode = opts.mode ?? 0o644;
+  const onDisk = (path: string) => posix.join(root, path);
+  const result: WriteResult = { changed: [], removed: [], cleaned: [], failed: [] };
+  const dirsTouched = new Set<string>();
+
+  // In the caller's order: desiredState() puts host files before the tinc.conf that names them.
+  for (const [path, content] of files) {
+    if (!isCleanAbsolute(path)) {
+      result.failed.push({ path, error: "not a normalised absolute path" });
+      continue;
+    }
+    if (!opts.owned(path)) {
+      result.failed.push({ path, error: "not a file the agent owns" });
+      continue;
+    }
+    const target = onDisk(path);
+    const data = Buffer.from(content, "utf8");
+    try {
+      let existing: Stats | undefined;
+      let current: Buffer | undefined;
+      try {
+        current = readFileSync(target);
+        existing = statSync(target);
+      } catch (e) {
+        if (!isMissing(e)) throw e;
+      }
+      if (current !== undefined && current.equals(data)) continue; // unchanged: keep its mtime
+      writeAtomically(target, data, existing, mode);
+      dirsTouched.add(posix.dirname(target));
+      result.changed.push(path);
+    } catch (e) {
+      result.failed.push({ path, error: errorText(e) });
+    }
+  }
+
+  for (const dir of opts.removeStale) {
+    let entries;
+    try {
+      entries = readdirSync(onDisk(dir), { withFileTypes: true });
+    } catch (e) {
+      if (!isMissing(e)) result.failed.push({ path: dir, error: errorText(e) });
+      continue;
+    }
+    for (const entry of entries.sort((a, b) => (a.name < b.name ? -1 : a.name > b.name ? 1 : 0))) {
+      // Only plain files: a symlink or directory an admin put there is not the agent's.
+      if (!entry.isFile()) continue;
+      const path = posix.join(dir, entry.name);
+      const temp = TEMP_FILE.exec(entry.name);
+      const stale = temp ? opts.owned(posix.join(dir, temp[1]!)) : opts.owned(path) && !files.has(path);
+      if (!stale) continue;
+      try {
+        unlinkSync(onDisk(path));
+        dirsTouched.add(onDisk(dir));
+        (temp ? result.cleaned : result.removed).push(path);
+      } catch (e) {
+        if (!isMissing(e)) result.failed.push({ path, error: errorText(e) });
+      }
+    }
+  }
+
+  for (const dir of dirsTouched) syncDir(dir);
+  return result;
+}

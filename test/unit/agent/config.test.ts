@@ -1,0 +1,100 @@
+import { mkdtempSync, rmSync, writeFileSync } from "node:fs";
+import { tmpdir } from "node:os";
+import { join } from "node:path";
+import { afterAll, describe, expect, it } from "vitest";
+import { AgentConfigError, loadConfig, parseConfig } from "../../../src/agent/config.js";
+
+const dir = mkdtempSync(join(tmpdir(), "bgpmesh-agent-config-"));
+afterAll(() => rmSync(dir, { recursive: true, force: true }));
+
+const MINIMAL = {
+  name: "node1",
+  meshName: "bgpmesh",
+  meshAddress: "10.0.0.11",
+  routerId: "10.0.0.11",
+  endpointAddress: "192.0.2.11",
+  etcdEndpoints: ["http://192.0.2.11:2379", "https://etcd.example.net:2379"],
+};
+
+function file(content: string): string {
+  const path = join(dir, `agent-${Math.random().toString(36).slice(2)}.json`);
+  writeFileSync(path, content);
+  return path;
+}
+
+function loadError(content: unknown): string {
+  const path = file(typeof content === "string" ? content : JSON.stringify(content));
+  try {
+    loadConfig(path);
+  } catch (e) {
+    expect(e).toBeInstanceOf(AgentConfigError);
+    return (e as Error).message.replaceAll(path, "FILE");
+  }
+  throw new Error("expected loadConfig to fail");
+}
+
+describe("the agent config", () => {
+  it("fills in the defaults", () => {
+    expect(loadConfig(file(JSON.stringify(MINIMAL)))).toEqual({
+      ...MINIMAL,
+      tincPort: 655,
+      prefixes: [],
+      meshInterface: "tinc0",
+      metricsPort: 2112,
+      hostFileGraceSeconds: 300,
+      leaseTtlSeconds: 10,
+      paths: { tincDir: "/etc/tinc", birdConf: "/etc/bird/bird.conf", birdPeersDir: "/etc/bird/peers.d" },
+    });
+  });
+
+  it("takes every setting", () => {
+    const full = {
+      ...MINIMAL,
+      tincPort: 1655,
+      prefixes: ["198.51.100.0/26"],
+      meshInterface: "mesh0",
+      metricsPort: 9100,
+      hostFileGraceSeconds: 0,
+      leaseTtlSeconds: 30,
+      paths: { tincDir: "/srv/tinc", birdConf: "/srv/bird/bird.conf", birdPeersDir: "/srv/bird/peers.d" },
+    };
+    expect(parseConfig(JSON.stringify(full), "x")).toEqual(full);
+    expect(parseConfig(JSON.stringify({ ...MINIMAL, paths: { tincDir: "/srv/tinc" } }), "x").paths).toEqual({
+      tincDir: "/srv/tinc",
+      birdConf: "/etc/bird/bird.conf",
+      birdPeersDir: "/etc/bird/peers.d",
+    });
+  });
+
+  it("names the file and the key of a missing or wrong setting", () => {
+    const { etcdEndpoints: _, ...noEtcd } = MINIMAL;
+    expect(loadError(noEtcd)).toBe("FILE: etcdEndpoints: is missing");
+    expect(loadError({ ...MINIMAL, tincPort: "655" })).toBe("FILE: tincPort: must be a port number");
+    expect(loadError({ ...MINIMAL, meshAddress: "10.0.0.300" })).toBe("FILE: meshAddress: must be a unicast IPv4 address like 10.0.0.5 (no leading zeros)");
+    expect(loadError({ ...MINIMAL, etcdEndpoints: ["http://a:2379", "ftp://b"] })).toBe("FILE: etcdEndpoints[1]: must be an http:// or https:// URL without credentials");
+    expect(loadError({ ...MINIMAL, etcdEndpoints: ["http://root:secret@a:2379"] })).toBe("FILE: etcdEndpoints[0]: must be an http:// or https:// URL without credentials");
+    expect(loadError({ ...MINIMAL, etcdEndpoints: [] })).toBe("FILE: etcdEndpoints: must list at least one etcd endpoint");
+    expect(loadError({ ...MINIMAL, paths: { tincDir: "/etc/../tmp" } })).toBe("FILE: paths.tincDir: must not contain . or .. segments");
+    expect(loadError({ ...MINIMAL, paths: { birdConf: "bird.conf" } })).toBe("FILE: paths.birdConf: must be an absolute path of letters, digits, _ . -");
+    expect(loadError({ ...MINIMAL, meshName: "a-b" })).toBe("FILE: meshName: must be 1 to 15 letters, digits or _");
+    expect(loadError({ ...MINIMAL, meshInterface: "tinc0\nx" })).toBe("FILE: meshInterface: must be an interface name: 1 to 15 letters, digits, _ . -");
+    expect(loadError({ ...MINIMAL, hostFileGraceSeconds: -1 })).toBe("FILE: hostFileGraceSeconds: must be from 0 to 604800 seconds");
+    expect(loadError({ ...MINIMAL, leaseTtlSeconds: 2 })).toBe("FILE: leaseTtlSeconds: must be from 5 to 3600 seconds");
+  });
+
+  it("lists every problem, one line each, and refuses unknown keys (a typo is not ignored)", () => {
+    expect(loadError({ ...MINIMAL, name: "bad name", metricsPort: 0, metricPort: 2112 })).toBe(
+      [
+        "FILE: name: must be 1 to 64 letters, digits or _",
+        "FILE: metricsPort: must be a port from 1 to 65535",
+        "FILE: (top level): has an unknown key",
+      ].join("\n"),
+    );
+  });
+
+  it("says when the file is not JSON or cannot be read", () => {
+    expect(loadError("{ name: node1 }")).toMatch(/^FILE: not valid JSON: /);
+    expect(loadError("[]")).toBe("FILE: (top level): must be an object");
+    expect(() => loadConfig(join(dir, "missing.json"))).toThrow(`${join(dir, "missing.json")}: cannot read the agent config: ENOENT`);
+  });
+});
