@@ -1,5 +1,7 @@
 // A role's resource or handler for one host: `when:` decided, every string rendered, paths checked.
+import { readFileSync } from "node:fs";
 import type { Handler, Resource } from "../engine/desired.js";
+import { isText } from "../resources/content.js";
 import { InventoryError } from "../inventory/index.js";
 import { containsSecret, type RenderScope, type TemplateRenderer } from "../render/index.js";
 import type { RoleHandler, RoleResource, Str, When } from "./model.js";
@@ -58,16 +60,24 @@ export class Expander {
         const dest = this.path(r.dest);
         let content: string;
         let source = "content";
+        let binary = false;
         if (r.kind === "template") {
           const src = this.render(r.src);
           if (!this.renderer.fileOf(src)) throw this.#error(r.src.at, templateMissing(this.renderer, src));
           content = this.renderer.renderFile(src, this.scope).text;
           source = `template:${src}`;
-        } else content = this.render(r.content);
+        } else if (r.file) {
+          // A project file is copied as it is: no variables, and bytes that are not text go as base64.
+          const bytes = readFileSync(r.file.text);
+          binary = !isText(bytes);
+          content = binary ? bytes.toString("base64") : bytes.toString("utf8");
+          source = `file:${r.file.text}`;
+        } else content = this.render(r.content!);
         return {
           kind: "file",
           path: dest,
           content,
+          ...(binary && { binary: true }),
           owner: this.render(r.owner),
           group: this.render(r.group),
           mode: r.mode,

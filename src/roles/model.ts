@@ -31,7 +31,7 @@ export type RoleResource =
   | (Base & { kind: "package"; names: Str[] })
   | (FileLike & { kind: "directory"; path: Str })
   | (FileLike & { kind: "template"; src: Str; dest: Str; validate?: Str; force?: boolean })
-  | (FileLike & { kind: "copy"; content: Str; dest: Str; validate?: Str; force?: boolean })
+  | (FileLike & { kind: "copy"; content?: Str; file?: Str; dest: Str; validate?: Str; force?: boolean })
   | (Base & { kind: "service"; name: Str; enabled?: boolean; state?: "started" | "stopped"; notify: string[] })
   | (Base & { kind: "command"; name: Str; run: Str; creates?: Str; unless?: Str; notify: string[] });
 

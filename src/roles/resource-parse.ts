@@ -1,4 +1,6 @@
 // One `resources:` item of a role file → a RoleResource, checked as far as it can be without a host.
+import { existsSync } from "node:fs";
+import { join } from "node:path";
 import { isMap, isScalar, isSeq, type Pair } from "yaml";
 import { InventoryError } from "../inventory/index.js";
 import { posOf, type YamlSource } from "../inventory/index.js";
@@ -14,6 +16,8 @@ export interface ParseContext {
   rel: string;
   handlers: ReadonlyMap<string, RoleHandler>;
   renderer: TemplateRenderer;
+  /** the project folder: `copy: { file: ... }` paths start there */
+  dir: string;
 }
 
 type Settings = Record<string, unknown> & { notify?: string | string[]; when?: string | boolean; mode?: string };
@@ -75,9 +79,25 @@ export function parseResource(ctx: ParseContext, item: unknown, index: number): 
       res = { kind, ...base, ...fileLike(), src: str("src"), dest: str("dest"), ...(opt("validate") && { validate: str("validate") }), ...pick(data, ["force"]) };
       checkTemplateSrc(ctx, res.src);
       break;
-    case "copy":
-      res = { kind, ...base, ...fileLike(), content: str("content"), dest: str("dest"), ...(opt("validate") && { validate: str("validate") }), ...pick(data, ["force"]) };
+    case "copy": {
+      if ((data["content"] === undefined) === (data["file"] === undefined)) {
+        throw errorAt(src, node, [], key, "a copy has either 'content' (text, may use variables) or 'file' (a file of the project, copied as is)");
+      }
+      const file = opt("file");
+      if (file && !existsSync(join(ctx.dir, file.text))) {
+        throw new InventoryError(file.at, `file '${file.text}' not found in the project folder ${ctx.dir}${file.text.startsWith("dist/") ? " (run npm run build)" : ""}`);
+      }
+      res = {
+        kind,
+        ...base,
+        ...fileLike(),
+        ...(file ? { file: { text: join(ctx.dir, file.text), at: file.at } } : { content: str("content") }),
+        dest: str("dest"),
+        ...(opt("validate") && { validate: str("validate") }),
+        ...pick(data, ["force"]),
+      };
       break;
+    }
     case "service":
       res = { kind, ...base, name: str("name"), notify, ...pick(data, ["enabled", "state"]) };
       break;

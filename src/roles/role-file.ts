@@ -44,7 +44,7 @@ export async function loadRole(name: string, opts: RoleLoadOptions): Promise<Rol
   const handlers = readHandlers(src, part("handlers"), rel);
   const list = part("resources");
   if (!isEmpty(list) && !isSeq(list)) throw errorAt(src, list, [], "resources", "expected a list of resources");
-  const ctx = { src, rel, handlers, renderer: opts.renderer };
+  const ctx = { src, rel, handlers, renderer: opts.renderer, dir: opts.dir };
   const resources = isSeq(list) ? list.items.map((item, i) => parseResource(ctx, item, i)) : [];
   return { name, file, rel, defaults, resources, handlers };
 }

@@ -18,7 +18,7 @@ export const KIND_SCHEMAS = {
   package: z.strictObject({ names: z.array(text).min(1, { error: "expected at least one package name" }), when }),
   directory: z.strictObject({ path: text, ...common, notify, when }),
   template: z.strictObject({ src: text, dest: text, ...common, validate: text.optional(), force: z.boolean().optional(), notify, when }),
-  copy: z.strictObject({ content: text, dest: text, ...common, validate: text.optional(), force: z.boolean().optional(), notify, when }),
+  copy: z.strictObject({ content: text.optional(), file: text.optional(), dest: text, ...common, validate: text.optional(), force: z.boolean().optional(), notify, when }),
   service: z.strictObject({ name: text, enabled: z.boolean().optional(), state: z.enum(["started", "stopped"]).optional(), notify, when }),
   command: z.strictObject({ name: text, run: text, creates: text.optional(), unless: text.optional(), notify, when }),
 } as const;

@@ -50,7 +50,7 @@ describe("role files: every error names role.yml:line:column and the key", () =>
   });
 
   it("wrong types, missing and bad values", async () => {
-    expect(await role("resources:\n  - copy: { dest: /x }\n")).toBe("roles/t/role.yml:2:11: resources[0].copy: 'content' is required");
+    expect(await role("resources:\n  - copy: { dest: /x }\n")).toBe("roles/t/role.yml:2:11: resources[0].copy: a copy has either 'content' (text, may use variables) or 'file' (a file of the project, copied as is)");
     expect(await role("resources:\n  - service: { name: x, enabled: maybe }\n")).toBe(
       'roles/t/role.yml:2:34: resources[0].service.enabled: expected true or false, got "maybe"',
     );
