@@ -4,12 +4,14 @@ import { applyCommand } from "./commands/apply.js";
 import { inventoryCommand } from "./commands/inventory.js";
 import { labCommand } from "./commands/lab.js";
 import { planCommand } from "./commands/plan.js";
+import { verifyCommand } from "./commands/verify.js";
 
 const program = new Command("bgpmesh-provision")
   .description("Build and run a BGP overlay (bird2) on a tinc mesh VPN with etcd and a node agent, over SSH")
   .version("0.1.0");
 program.addCommand(planCommand());
 program.addCommand(applyCommand());
+program.addCommand(verifyCommand());
 program.addCommand(inventoryCommand());
 program.addCommand(labCommand());
 

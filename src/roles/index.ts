@@ -1,5 +1,14 @@
 // Projects (site.yml, roles/, templates/) and the desired state of a host; see docs/roles.md.
+import type { Inventory } from "../inventory/index.js";
+import { hostTable } from "./host-vars.js";
+import type { Project } from "./model.js";
+
 export { desiredState } from "./desired.js";
 export { loadProject, projectSecrets, type ProjectOptions } from "./project.js";
 export { rolesOfHost } from "./site.js";
 export type { Play, PlayTarget, Project, Role, RoleHandler, RoleResource } from "./model.js";
+
+/** Every inventory host's variables as templates see them (role defaults and derived mesh values included). */
+export function hostValues(project: Project, inv: Inventory): Map<string, Record<string, unknown>> {
+  return hostTable(project, inv).values;
+}

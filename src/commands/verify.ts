@@ -1,0 +1,94 @@
+import { Command, InvalidArgumentError } from "commander";
+import pLimit from "p-limit";
+import { connectionOf, hostsOf, loadInventory, parseExtraVars, resolveHostVars } from "../inventory/index.js";
+import { ETCD_GROUP, MESH_GROUP } from "../mesh/derive.js";
+import { hostValues, loadProject } from "../roles/index.js";
+import { connectSsh } from "../transport/ssh.js";
+import type { Transport } from "../transport/transport.js";
+import { projectFile } from "../util/project.js";
+import { sleep, stopwatch } from "../util/time.js";
+import { judge, type MeshNode } from "../verify/matrix.js";
+import { observeScript, parseObservation, type HostView } from "../verify/observe.js";
+
+function seconds(value: string): number {
+  const m = /^(\d+)(s|m)?$/.exec(value);
+  if (!m) throw new InvalidArgumentError("a duration like 60s, 2m or 90");
+  return Number(m[1]) * (m[2] === "m" ? 60 : 1);
+}
+
+/** The BGP protocol name the node agent gives a peer (src/agent/desired.ts). */
+const protocolOf = (tincName: string) => `peer_${tincName}`;
+
+export function verifyCommand(): Command {
+  return new Command("verify")
+    .description("check the whole mesh over SSH: BGP sessions, tinc reachability, announced routes, etcd health")
+    .requiredOption("-i, --inventory <file>", "inventory (Ansible YAML shape)")
+    .option("-e, --extra-vars <key=value|@file>", "variables above every other level (repeatable)", (v: string, acc: string[]) => [...acc, v], [] as string[])
+    .option("--site <file>", "play list mapping groups to roles", projectFile("site.yml"))
+    .option("--wait <duration>", "keep checking until the mesh has converged, up to this long", seconds, 0)
+    .option("-T, --timeout <seconds>", "SSH connect timeout", Number, 10)
+    .action(async (flags: { inventory: string; extraVars: string[]; site: string; wait: number; timeout: number }) => {
+      const elapsed = stopwatch();
+      const inv = await loadInventory(flags.inventory, { extraVars: parseExtraVars(flags.extraVars) });
+      const values = hostValues(await loadProject(flags.site), inv);
+      const mesh = inv.groups.has(MESH_GROUP) ? hostsOf(inv, MESH_GROUP) : [];
+      if (mesh.length === 0) throw new Error(`${flags.inventory}: no hosts in group '${MESH_GROUP}': nothing to verify`);
+      const nodes: MeshNode[] = mesh.map((h) => {
+        const v = values.get(h)!;
+        const announce = v["bgp_announce"];
+        return {
+          host: h,
+          protocol: protocolOf(String(v["tinc_name"])),
+          meshAddress: String(v["mesh_address"]),
+          announces: Array.isArray(announce) ? announce.map(String) : announce ? [String(announce)] : [],
+        };
+      });
+      const etcdMembers = inv.groups.has(ETCD_GROUP) ? hostsOf(inv, ETCD_GROUP).length : 0;
+      const endpoints = String(values.get(mesh[0]!)?.["etcd_endpoints"] ?? "");
+      const transports = new Map<string, Promise<Transport>>();
+      const connect = (h: string) => {
+        let t = transports.get(h);
+        if (!t) {
+          t = connectSsh(h, connectionOf(resolveHostVars(inv, h)), { connectTimeoutMs: flags.timeout * 1000 });
+          t.catch(() => transports.delete(h));
+          transports.set(h, t);
+        }
+        return t;
+      };
+      const limit = pLimit(16);
+      try {
+        for (;;) {
+          const views = new Map<string, HostView | string>();
+          await Promise.all(
+            nodes.map((n) =>
+              limit(async () => {
+                try {
+                  const others = nodes.filter((o) => o !== n).map((o) => o.meshAddress);
+                  const r = await (await connect(n.host)).exec(observeScript(others));
+                  views.set(n.host, parseObservation(r.stdout));
+                } catch (e) {
+                  views.set(n.host, (e as Error).message);
+                }
+              }),
+            ),
+          );
+          let healthy = 0;
+          if (etcdMembers > 0) {
+            const r = await (await connect(mesh[0]!)).exec(`ETCDCTL_API=3 etcdctl --endpoints=${endpoints} endpoint health 2>&1`).catch(() => undefined);
+            healthy = (r?.stdout.match(/is healthy/g) ?? []).length;
+          }
+          const verdict = judge(nodes, views, { healthy, members: etcdMembers });
+          if (verdict.converged || elapsed() >= flags.wait) {
+            console.log(verdict.table);
+            for (const p of verdict.problems) console.log(`  ${p}`);
+            console.log(verdict.converged ? `converged (${elapsed().toFixed(1)}s)` : `NOT converged after ${elapsed().toFixed(1)}s`);
+            process.exitCode = verdict.converged ? 0 : 1;
+            return;
+          }
+          await sleep(1000);
+        }
+      } finally {
+        await Promise.all([...transports.values()].map((t) => t.then((x) => x.close()).catch(() => undefined)));
+      }
+    });
+}
