@@ -1,0 +1,69 @@
+// Entry point of the node agent (bundled to dist/agent/lib/bgpmesh-agent.cjs):
+//   bgpmesh-agent [--config /etc/bgpmesh/agent.json]
+// Exit 2 on a bad config or a missing/invalid tinc public key (one line per problem), 1 on an
+// unexpected failure, 0 after SIGTERM/SIGINT (the lease is revoked first: peers drop this node
+// at once instead of after the TTL).
+import { AgentConfigError, loadConfig } from "../config.js";
+import { Agent, StartupError, ownRecordJson } from "./agent.js";
+import { consoleLogger as log, errLine } from "./log.js";
+
+export const DEFAULT_CONFIG = "/etc/bgpmesh/agent.json";
+
+export function parseArgs(argv: readonly string[]): { config: string } | { error: string } | { help: true } {
+  let config = DEFAULT_CONFIG;
+  for (let i = 0; i < argv.length; i++) {
+    const a = argv[i]!;
+    if (a === "--help" || a === "-h") return { help: true };
+    if (a === "--config" || a === "-c") {
+      const v = argv[++i];
+      if (!v) return { error: `${a} needs a file` };
+      config = v;
+    } else if (a.startsWith("--config=")) config = a.slice("--config=".length);
+    else return { error: `unknown argument: ${a}` };
+  }
+  return { config };
+}
+
+export async function main(argv: readonly string[]): Promise<void> {
+  const args = parseArgs(argv);
+  if ("help" in args) {
+    process.stdout.write(`usage: bgpmesh-agent [--config ${DEFAULT_CONFIG}]\n`);
+    return;
+  }
+  if ("error" in args) {
+    process.stderr.write(`bgpmesh-agent: ${args.error}\n`);
+    process.exit(2);
+  }
+  let agent: Agent;
+  try {
+    const config = loadConfig(args.config);
+    agent = new Agent(config, ownRecordJson(config), log);
+  } catch (e) {
+    if (e instanceof AgentConfigError || e instanceof StartupError) {
+      process.stderr.write(`bgpmesh-agent: ${e.message}\n`);
+      process.exit(2);
+    }
+    throw e;
+  }
+  process.on("unhandledRejection", (e) => log.error(`unhandled rejection: ${errLine(e)}`));
+  let stopping = false;
+  const shutdown = (signal: string) => {
+    if (stopping) return;
+    stopping = true;
+    log.info(`${signal}: revoking the lease and stopping`);
+    setTimeout(() => {
+      log.error("stop took more than 8 s, exiting anyway");
+      process.exit(1);
+    }, 8000).unref();
+    agent.stop().then(
+      () => process.exit(0),
+      (e) => {
+        log.error(`stop failed: ${errLine(e)}`);
+        process.exit(1);
+      },
+    );
+  };
+  process.on("SIGTERM", () => shutdown("SIGTERM"));
+  process.on("SIGINT", () => shutdown("SIGINT"));
+  agent.start();
+}

@@ -1,0 +1,68 @@
+// The agent's Prometheus metrics (own registry) and its HTTP endpoint: /metrics, and /healthz
+// (200 once the agent has read the peers from etcd at least once and holds its lease, else 503).
+import { createServer, type Server } from "node:http";
+import { Counter, Gauge, Histogram, Registry, collectDefaultMetrics } from "prom-client";
+
+export class AgentMetrics {
+  readonly registry = new Registry();
+  readonly peersKnown = new Gauge({ name: "bgpmesh_peers_known", help: "Valid peer records in the last snapshot (this node included)", registers: [this.registry] });
+  readonly bgpEstablished = new Gauge({ name: "bgpmesh_bgp_sessions_established", help: "peer_* BGP sessions Established (birdc show protocols)", registers: [this.registry] });
+  readonly reconciles = new Counter({ name: "bgpmesh_reconciles_total", help: "Reconciles by result", labelNames: ["result"] as const, registers: [this.registry] });
+  readonly reloads = new Counter({ name: "bgpmesh_reloads_total", help: "Reloads issued by daemon and result", labelNames: ["daemon", "result"] as const, registers: [this.registry] });
+  readonly reconcileSeconds = new Histogram({
+    name: "bgpmesh_reconcile_seconds",
+    help: "Duration of a reconcile (render, write, reload)",
+    buckets: [0.005, 0.01, 0.025, 0.05, 0.1, 0.2, 0.3, 0.5, 1, 2, 5],
+    registers: [this.registry],
+  });
+  readonly invalidRecords = new Gauge({ name: "bgpmesh_invalid_records", help: "Invalid records in the last snapshot", registers: [this.registry] });
+  readonly invalidRecordsTotal = new Counter({ name: "bgpmesh_invalid_records_total", help: "Invalid records seen: each invalid key (and reason) counted once until it changes or goes", registers: [this.registry] });
+  readonly etcdConnected = new Gauge({ name: "bgpmesh_etcd_connected", help: "1 when the last etcd read or watch succeeded", registers: [this.registry] });
+  readonly leaseHeld = new Gauge({ name: "bgpmesh_lease_held", help: "1 while this node's lease and record are in etcd", registers: [this.registry] });
+  readonly watchResyncs = new Counter({ name: "bgpmesh_watch_resyncs_total", help: "Full re-reads of the /peers/ prefix after the first (watch error, disconnect, compaction, periodic)", registers: [this.registry] });
+  readonly reloadsOwed = new Gauge({ name: "bgpmesh_reloads_owed", help: "Reloads that failed and will be retried", labelNames: ["daemon"] as const, registers: [this.registry] });
+
+  constructor(defaults = true) {
+    if (defaults) collectDefaultMetrics({ register: this.registry, prefix: "bgpmesh_agent_" });
+    this.etcdConnected.set(0);
+    this.leaseHeld.set(0);
+    for (const result of ["ok", "error"]) this.reconciles.inc({ result }, 0);
+    for (const daemon of ["tinc", "bird"]) {
+      this.reloadsOwed.set({ daemon }, 0);
+      for (const result of ["ok", "failed"]) this.reloads.inc({ daemon, result }, 0);
+    }
+  }
+}
+
+export interface Health {
+  synced: () => boolean;
+  leaseHeld: () => boolean;
+}
+
+export function startMetricsServer(metrics: AgentMetrics, health: Health, port: number, onError: (e: Error) => void): Server {
+  const server = createServer((req, res) => {
+    const url = (req.url ?? "/").split("?")[0];
+    if (req.method !== "GET" && req.method !== "HEAD") {
+      res.writeHead(405).end();
+      return;
+    }
+    if (url === "/metrics") {
+      metrics.registry.metrics().then(
+        (text) => res.writeHead(200, { "content-type": metrics.registry.contentType }).end(text),
+        (e: Error) => res.writeHead(500).end(`${e.message}\n`),
+      );
+      return;
+    }
+    if (url === "/healthz") {
+      const synced = health.synced();
+      const lease = health.leaseHeld();
+      const ok = synced && lease;
+      res.writeHead(ok ? 200 : 503, { "content-type": "text/plain" }).end(`${ok ? "ok" : "unhealthy"} synced=${synced} lease=${lease}\n`);
+      return;
+    }
+    res.writeHead(404).end();
+  });
+  server.on("error", onError);
+  server.listen(port);
+  return server;
+}

@@ -1,0 +1,122 @@
+// The /peers/ prefix, mirrored in memory. Read the whole prefix (the sync point: nothing is
+// rendered before the first successful read), then watch from the read's revision + 1 and apply
+// each put/delete to the mirror. After any watch trouble (disconnected — etcd3 would resume from
+// its own idea of the revision, which can skip events —, canceled by a compaction, which etcd3
+// reports as 'error', or 'end'), and every `resyncEveryMs` anyway, the watcher is dropped and the
+// prefix read again. While etcd is unreachable the mirror keeps the last good snapshot and the
+// read is retried with backoff.
+import type { Etcd3, Watcher } from "etcd3";
+import { PEERS_PREFIX } from "../record.js";
+import { errLine, type Logger } from "./log.js";
+import type { AgentMetrics } from "./metrics.js";
+import { Backoff, Stopper, withTimeout } from "./timing.js";
+
+export interface PeerWatchDeps {
+  client: Etcd3;
+  log: Logger;
+  metrics?: AgentMetrics;
+  /** The mirror was replaced by a full read (reason: "start", "disconnected", "periodic", …). */
+  onSnapshot: (reason: string) => void;
+  /** A watch event changed the mirror. */
+  onChange: () => void;
+  resyncEveryMs?: number;
+  readTimeoutMs?: number;
+}
+
+export class PeerWatch {
+  /** key → value of every entry under /peers/, as of the last read plus the events since. */
+  readonly kvs = new Map<string, string>();
+  /** True once a full read succeeded. */
+  synced = false;
+  revision = "0";
+  private readonly stopper = new Stopper();
+  private restart: ((reason: string) => void) | undefined;
+  private readonly backoff = new Backoff({ initialMs: 500, maxMs: 5000 });
+  private loop: Promise<void> | undefined;
+
+  constructor(private readonly deps: PeerWatchDeps) {}
+
+  start(): void {
+    this.loop ??= this.run();
+  }
+
+  /** Drops the watcher and reads the whole prefix again. */
+  resync(reason: string): void {
+    this.restart?.(reason);
+  }
+
+  async stop(): Promise<void> {
+    this.stopper.stop();
+    this.restart?.("stop");
+    await this.loop;
+  }
+
+  private async run(): Promise<void> {
+    const { client, log, metrics } = this.deps;
+    let reason = "start";
+    while (!this.stopper.stopped) {
+      let watcher: Watcher | undefined;
+      try {
+        const res = await withTimeout(client.getAll().prefix(PEERS_PREFIX).exec(), this.deps.readTimeoutMs ?? 10_000, "range read timed out");
+        if (this.stopper.stopped) break;
+        this.kvs.clear();
+        for (const kv of res.kvs) this.kvs.set(kv.key.toString(), kv.value.toString());
+        const first = !this.synced;
+        this.synced = true;
+        this.revision = String(res.header.revision);
+        metrics?.etcdConnected.set(1);
+        this.backoff.reset();
+        if (!first) metrics?.watchResyncs.inc();
+        if (first || reason !== "periodic") log.info(`read ${res.kvs.length} key(s) under ${PEERS_PREFIX} at revision ${this.revision} (${reason})`);
+        this.deps.onSnapshot(reason);
+
+        const restarted = new Promise<string>((resolve) => (this.restart = resolve));
+        const timer = setTimeout(() => this.restart?.("periodic"), this.deps.resyncEveryMs ?? 60_000);
+        const w = client.watch().prefix(PEERS_PREFIX).startRevision((BigInt(this.revision) + 1n).toString()).watcher();
+        watcher = w;
+        w.on("connected", () => metrics?.etcdConnected.set(1));
+        w.on("put", (kv) => {
+          this.kvs.set(kv.key.toString(), kv.value.toString());
+          this.deps.onChange();
+        });
+        w.on("delete", (kv) => {
+          this.kvs.delete(kv.key.toString());
+          this.deps.onChange();
+        });
+        w.on("data", (r) => {
+          if (r.header?.revision) this.revision = String(r.header.revision);
+        });
+        w.on("disconnected", (e) => {
+          metrics?.etcdConnected.set(0);
+          log.warn(`watch disconnected: ${errLine(e)}`);
+          this.restart?.("disconnected");
+        });
+        w.on("error", (e) => {
+          // etcd3 reports a compaction as "Watcher canceled: " with an empty reason.
+          log.warn(`watch error: ${errLine(e)}`);
+          this.restart?.("watch error");
+        });
+        w.on("end", () => this.restart?.("watch ended"));
+        reason = await restarted;
+        clearTimeout(timer);
+      } catch (e) {
+        metrics?.etcdConnected.set(0);
+        if (this.stopper.stopped) break;
+        const wait = this.backoff.next();
+        log.warn(`cannot read ${PEERS_PREFIX} from etcd: ${errLine(e)}; keeping the last snapshot, retrying in ${wait} ms`);
+        await this.stopper.sleep(wait);
+        reason = "etcd error";
+      } finally {
+        this.restart = undefined;
+        if (watcher) dropWatcher(watcher);
+      }
+    }
+  }
+}
+
+function dropWatcher(w: Watcher): void {
+  w.removeAllListeners();
+  w.on("error", () => {});
+  // Cancelling a watcher whose stream is down can wait for a reconnect: don't wait for it.
+  withTimeout(w.cancel(), 5000, "cancel timed out").catch(() => {});
+}

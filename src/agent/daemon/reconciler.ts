@@ -1,0 +1,156 @@
+// One reconcile: a snapshot of /peers/ (key → value, straight from etcd) to files on disk and
+// the reloads they need. The record checks, rendering, writing and reload plan are the pure
+// modules of src/agent/; this class keeps what lives between reconciles: the last valid peers
+// (for the departed peers' grace period) and the reloads that are owed because tincd or BIRD
+// was down (the files are already written, so the next reconcile alone would see no change).
+// A restart loses that memory, so for the first hostFileGraceSeconds after the agent's first
+// reconcile no host file is removed (one on disk for a peer missing from etcd may be a peer in the
+// middle of re-registering); a reconcile is due when that window ends.
+// Reconciles never overlap: the caller serialises them (see Agent.runReconcile).
+import type { AgentConfig } from "../config.js";
+import { desiredState } from "../desired.js";
+import { agentPaths, isAgentOwned } from "../paths.js";
+import { planReload, type ReloadPlan } from "../plan-reload.js";
+import { parseSnapshot, type PeerRecord } from "../record.js";
+import { nextExpiryMs, retainedHostFiles, updateDeparted, type Departed } from "../retention.js";
+import { writeChanged } from "../write-files.js";
+import { failureLine, type Runner } from "./exec.js";
+import type { Logger } from "./log.js";
+import type { AgentMetrics } from "./metrics.js";
+
+export interface ReconcileOutcome {
+  ok: boolean;
+  changed: string[];
+  removed: string[];
+  /** Reloads still owed after this reconcile (to retry with backoff). */
+  owed: { tinc: boolean; bird: boolean };
+  /** When a retained host file expires (ms, same clock as `now`): reconcile then. */
+  nextExpiryAtMs?: number;
+  invalid: number;
+  peers: number;
+  seconds: number;
+}
+
+export interface ReconcilerDeps {
+  config: AgentConfig;
+  run: Runner;
+  log: Logger;
+  metrics?: AgentMetrics;
+  /** Prefix of every path on disk (tests). */
+  root?: string;
+  now?: () => number;
+}
+
+export class Reconciler {
+  private previous = new Map<string, PeerRecord>();
+  private departed = new Map<string, Departed>();
+  private lastInvalid = "";
+  private invalidSeen = new Set<string>();
+  private startedAtMs: number | undefined;
+  // Owed from the start: a previous agent may have written files and died (or been restarted)
+  // before its reloads ran, and the files now on disk would look unchanged to this one.
+  readonly owed = { tinc: true, bird: true };
+
+  constructor(private readonly deps: ReconcilerDeps) {}
+
+  async reconcile(entries: Iterable<readonly [string, string]>): Promise<ReconcileOutcome> {
+    const { config, log, metrics } = this.deps;
+    const now = this.deps.now ?? Date.now;
+    const started = process.hrtime.bigint();
+    const paths = agentPaths(config);
+
+    const { peers, invalid } = parseSnapshot(entries);
+    metrics?.invalidRecords.set(invalid.length);
+    const invalidIds = new Set(invalid.map((i) => `${i.key} ${i.reason}`));
+    const fresh = [...invalidIds].filter((id) => !this.invalidSeen.has(id)).length;
+    if (fresh > 0) metrics?.invalidRecordsTotal.inc(fresh);
+    this.invalidSeen = invalidIds;
+    const invalidSummary = invalid.map((i) => `${i.key} (${i.reason})`).join(", ");
+    if (invalidSummary !== this.lastInvalid) {
+      // Logged when the set changes, not on every reconcile: keys via keyForLog, never values.
+      if (invalid.length > 0) log.warn(`skipping ${invalid.length} invalid record(s): ${invalidSummary}`);
+      else log.info("no invalid records any more");
+      this.lastInvalid = invalidSummary;
+    }
+    metrics?.peersKnown.set(peers.size);
+
+    const t = now();
+    this.startedAtMs ??= t;
+    const startupGraceEndMs = this.startedAtMs + config.hostFileGraceSeconds * 1000;
+    const inStartupGrace = t < startupGraceEndMs;
+    this.departed = updateDeparted(this.departed, this.previous, peers, t, config.hostFileGraceSeconds);
+    this.previous = peers;
+    const desired = desiredState(config, peers, retainedHostFiles(this.departed));
+    for (const s of desired.skipped) log.warn(`peer ${s.name} left out of BIRD: ${s.reason}`);
+
+    const written = writeChanged(desired.files, {
+      root: this.deps.root,
+      owned: (p) => isAgentOwned(paths, p),
+      removeStale: inStartupGrace ? [] : [paths.hostsDir],
+    });
+    for (const f of written.failed) log.error(`cannot write ${f.path}: ${f.error}`);
+    if (written.changed.length > 0) log.info(`wrote ${written.changed.join(" ")}`);
+    if (written.removed.length > 0) log.info(`removed ${written.removed.join(" ")}`);
+
+    const plan = planReload(config, written);
+    if (plan.tinc) this.owed.tinc = true;
+    if (plan.bird) this.owed.bird = true;
+    const reloadsOk = await this.runOwed(plan);
+
+    const ok = written.failed.length === 0 && reloadsOk;
+    const seconds = Number(process.hrtime.bigint() - started) / 1e9;
+    metrics?.reconcileSeconds.observe(seconds);
+    metrics?.reconciles.inc({ result: ok ? "ok" : "error" });
+    const departedExpiry = nextExpiryMs(this.departed, config.hostFileGraceSeconds);
+    const expiry = inStartupGrace ? Math.min(departedExpiry ?? Infinity, startupGraceEndMs) : departedExpiry;
+    return {
+      ok,
+      changed: written.changed,
+      removed: written.removed,
+      owed: { ...this.owed },
+      nextExpiryAtMs: expiry,
+      invalid: invalid.length,
+      peers: peers.size,
+      seconds,
+    };
+  }
+
+  /** Retries the reloads still owed (timer), without touching files. True when none is left. */
+  async retryOwed(): Promise<boolean> {
+    return this.runOwed(planReload(this.deps.config, { changed: [] }));
+  }
+
+  private async runOwed(plan: ReloadPlan): Promise<boolean> {
+    const { config, run, log, metrics } = this.deps;
+    if (this.owed.tinc) {
+      const argv = plan.tinc?.argv ?? ["systemctl", "reload", `tinc@${config.meshName}`];
+      const r = await run(argv);
+      metrics?.reloads.inc({ daemon: "tinc", result: r.ok ? "ok" : "failed" });
+      if (r.ok) {
+        this.owed.tinc = false;
+        log.info("reloaded tinc");
+      } else log.warn(`tinc reload failed, will retry: ${failureLine(r)}`);
+    }
+    if (this.owed.bird) {
+      const birdPlan = plan.bird ?? planReload(config, { changed: [agentPaths(config).birdPeersFile] }).bird!;
+      const check = await run(birdPlan.check.argv);
+      if (!check.ok) {
+        metrics?.reloads.inc({ daemon: "bird", result: "failed" });
+        log.error(`BIRD config check failed, not applying it: ${failureLine(check)}`);
+      } else {
+        const r = await run(birdPlan.configure.argv);
+        // birdc exits 0 also when BIRD refuses the config; its reply says so.
+        const refused = /error|failed|cannot/i.test(r.stdout) && !/Reconfigured|Reconfiguration in progress/i.test(r.stdout);
+        const ok = r.ok && !refused;
+        metrics?.reloads.inc({ daemon: "bird", result: ok ? "ok" : "failed" });
+        if (ok) {
+          this.owed.bird = false;
+          log.info("reconfigured BIRD");
+        } else log.warn(`birdc configure failed, will retry: ${failureLine(r)}`);
+      }
+    }
+    metrics?.reloadsOwed.set({ daemon: "tinc" }, this.owed.tinc ? 1 : 0);
+    metrics?.reloadsOwed.set({ daemon: "bird" }, this.owed.bird ? 1 : 0);
+    return !this.owed.tinc && !this.owed.bird;
+  }
+}

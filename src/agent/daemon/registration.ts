@@ -1,0 +1,114 @@
+// This node's record in etcd: /peers/<name> = its JSON record, attached to a lease of
+// config.leaseTtlSeconds that etcd3 keeps alive. A lost lease is dead (etcd3 closes it for good):
+// grant a new one and put the record again, with backoff while etcd is unreachable. On stop the
+// lease is revoked, so etcd deletes the record at once and the other nodes drop this one.
+import type { Etcd3, Lease } from "etcd3";
+import { errLine, type Logger } from "./log.js";
+import { Backoff, Stopper, withTimeout } from "./timing.js";
+
+export interface RegistrationDeps {
+  client: Etcd3;
+  key: string;
+  value: string;
+  ttlSeconds: number;
+  log: Logger;
+  onHeld: (held: boolean) => void;
+}
+
+export class Registration {
+  private lease: Lease | undefined;
+  private held = false;
+  private readonly stopper = new Stopper();
+  private wakeLost: (() => void) | undefined;
+  private readonly backoff = new Backoff({ initialMs: 500, maxMs: 5000 });
+  private loop: Promise<void> | undefined;
+
+  constructor(private readonly deps: RegistrationDeps) {}
+
+  get isHeld(): boolean {
+    return this.held;
+  }
+
+  start(): void {
+    this.loop ??= this.run();
+  }
+
+  /** Puts the record again under the current lease (someone deleted or changed it). */
+  async reput(): Promise<void> {
+    const lease = this.lease;
+    if (!lease || !this.held) return;
+    try {
+      await withTimeout(lease.put(this.deps.key).value(this.deps.value).exec(), 5000, "put timed out");
+      this.deps.log.info(`record ${this.deps.key} put again`);
+    } catch (e) {
+      this.deps.log.warn(`cannot put ${this.deps.key} again: ${errLine(e)}`);
+    }
+  }
+
+  private setHeld(held: boolean): void {
+    if (held === this.held) return;
+    this.held = held;
+    this.deps.onHeld(held);
+  }
+
+  private async run(): Promise<void> {
+    const { client, key, value, ttlSeconds, log } = this.deps;
+    while (!this.stopper.stopped) {
+      const lease = client.lease(ttlSeconds, { autoKeepAlive: true });
+      this.lease = lease;
+      const lost = new Promise<void>((resolve) => {
+        this.wakeLost = resolve;
+        lease.on("lost", (err) => {
+          if (!this.stopper.stopped) log.warn(`lease lost: ${errLine(err)}`);
+          resolve();
+        });
+      });
+      try {
+        const id = await withTimeout(lease.grant(), 10_000, "lease grant timed out");
+        await withTimeout(lease.put(key).value(value).exec(), 10_000, "put timed out");
+        this.backoff.reset();
+        this.setHeld(true);
+        log.info(`registered ${key} with lease ${id} (ttl ${ttlSeconds}s)`);
+        await lost;
+        this.setHeld(false);
+      } catch (e) {
+        this.setHeld(false);
+        lease.removeAllListeners("lost");
+        lease.on("lost", () => {});
+        try {
+          lease.release();
+        } catch {
+          /* already closed */
+        }
+        if (this.stopper.stopped) break;
+        const wait = this.backoff.next();
+        log.warn(`cannot register ${key}: ${errLine(e)}; retrying in ${wait} ms`);
+        await this.stopper.sleep(wait);
+      }
+    }
+  }
+
+  /** Revokes the lease (etcd deletes the record now, not after the TTL). */
+  async stop(): Promise<void> {
+    const wasHeld = this.held;
+    const lease = this.lease;
+    this.stopper.stop();
+    this.wakeLost?.();
+    if (lease && wasHeld) {
+      try {
+        await withTimeout(lease.revoke(), 3000, "revoke timed out");
+        this.deps.log.info(`lease revoked, ${this.deps.key} deleted`);
+      } catch (e) {
+        this.deps.log.warn(`cannot revoke the lease: ${errLine(e)}`);
+      }
+    } else {
+      try {
+        lease?.release();
+      } catch {
+        /* already closed */
+      }
+    }
+    this.setHeld(false);
+    await this.loop;
+  }
+}

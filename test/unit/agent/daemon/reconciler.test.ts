@@ -1,0 +1,148 @@
+import { existsSync, mkdirSync, mkdtempSync, readFileSync, rmSync, statSync, writeFileSync } from "node:fs";
+import { tmpdir } from "node:os";
+import { join } from "node:path";
+import { afterEach, beforeEach, describe, expect, it } from "vitest";
+import type { RunResult } from "../../../../src/agent/daemon/exec.js";
+import { silentLogger } from "../../../../src/agent/daemon/log.js";
+import { AgentMetrics } from "../../../../src/agent/daemon/metrics.js";
+import { Reconciler } from "../../../../src/agent/daemon/reconciler.js";
+import { config, recordFields } from "../helpers.js";
+
+const OK: RunResult = { ok: true, code: 0, stdout: "Reconfigured\n", stderr: "" };
+const DOWN: RunResult = { ok: false, code: 1, stdout: "", stderr: "Unable to connect to server control socket\n", error: "exit 1" };
+
+/** A fake runner: records argv, answers from `answers` by the command's first two words. */
+function fakeRun(answers: Record<string, RunResult> = {}) {
+  const calls: string[] = [];
+  const run = async (argv: readonly string[]) => {
+    const cmd = argv.join(" ");
+    calls.push(cmd);
+    return answers[argv.slice(0, 2).join(" ")] ?? OK;
+  };
+  return { run, calls };
+}
+
+const entry = (name: string, i: number, overrides: Record<string, unknown> = {}) =>
+  [`/peers/${name}`, JSON.stringify(recordFields(name, i, overrides))] as const;
+
+describe("Reconciler", () => {
+  let root: string;
+  let now: number;
+  beforeEach(() => {
+    root = mkdtempSync(join(tmpdir(), "bgpmesh-reconcile-"));
+    mkdirSync(join(root, "etc/tinc/bgpmesh/hosts"), { recursive: true });
+    mkdirSync(join(root, "etc/bird/peers.d"), { recursive: true });
+    now = 1_000_000;
+  });
+  afterEach(() => rmSync(root, { recursive: true, force: true }));
+
+  const make = (run: ReturnType<typeof fakeRun>["run"], metrics?: AgentMetrics) =>
+    new Reconciler({ config: config({ hostFileGraceSeconds: 300 }), run, log: silentLogger, root, now: () => now, metrics });
+
+  it("writes the files, reloads tinc, checks BIRD before configuring it; an unchanged snapshot does nothing", async () => {
+    const f = fakeRun();
+    const r = make(f.run);
+    const out = await r.reconcile([entry("node1", 1), entry("node2", 2), entry("node3", 3)]);
+    expect(out.ok).toBe(true);
+    expect(out.changed).toEqual(["/etc/tinc/bgpmesh/hosts/node2", "/etc/tinc/bgpmesh/hosts/node3", "/etc/tinc/bgpmesh/tinc.conf", "/etc/bird/peers.d/peers.conf"]);
+    expect(f.calls).toEqual(["systemctl reload tinc@bgpmesh", "bird -p -c /etc/bird/bird.conf", "birdc configure"]);
+    expect(readFileSync(join(root, "etc/tinc/bgpmesh/tinc.conf"), "utf8")).toContain("ConnectTo = node2");
+
+    const mtime = statSync(join(root, "etc/tinc/bgpmesh/hosts/node2")).mtimeMs;
+    f.calls.length = 0;
+    const again = await r.reconcile([entry("node3", 3), entry("node2", 2), entry("node1", 1)]);
+    expect(again.changed).toEqual([]);
+    expect(f.calls).toEqual([]);
+    expect(statSync(join(root, "etc/tinc/bgpmesh/hosts/node2")).mtimeMs).toBe(mtime);
+  });
+
+  it("a changed peer record touches BIRD only, not tinc.conf", async () => {
+    const f = fakeRun();
+    const r = make(f.run);
+    await r.reconcile([entry("node2", 2)]);
+    f.calls.length = 0;
+    const out = await r.reconcile([entry("node2", 2, { meshAddress: "10.0.0.22" })]);
+    expect(out.changed).toEqual(["/etc/bird/peers.d/peers.conf"]);
+    expect(f.calls).toEqual(["bird -p -c /etc/bird/bird.conf", "birdc configure"]);
+  });
+
+  it("keeps a failed reload owed and retries it without rewriting files", async () => {
+    const down = fakeRun({ "birdc configure": DOWN, "systemctl reload": DOWN });
+    const metrics = new AgentMetrics(false);
+    const r = make(down.run, metrics);
+    const out = await r.reconcile([entry("node2", 2)]);
+    expect(out.ok).toBe(false);
+    expect(out.owed).toEqual({ tinc: true, bird: true });
+    expect(await r.retryOwed()).toBe(false);
+
+    // Daemons back: the next reconcile finds nothing to write but still reloads what is owed.
+    const up = fakeRun();
+    const r2 = r as unknown as { deps: { run: typeof up.run } };
+    r2.deps.run = up.run;
+    const next = await r.reconcile([entry("node2", 2)]);
+    expect(next.changed).toEqual([]);
+    expect(next.owed).toEqual({ tinc: false, bird: false });
+    expect(up.calls).toEqual(["systemctl reload tinc@bgpmesh", "bird -p -c /etc/bird/bird.conf", "birdc configure"]);
+    expect(await r.retryOwed()).toBe(true);
+    expect((await metrics.registry.getSingleMetricAsString("bgpmesh_reloads_total"))).toContain('bgpmesh_reloads_total{daemon="bird",result="failed"} 2');
+  });
+
+  it("never runs birdc configure when bird -p -c fails", async () => {
+    const f = fakeRun({ "bird -p": { ok: false, code: 1, stdout: "", stderr: "syntax error\n", error: "exit 1" } });
+    const r = make(f.run);
+    const out = await r.reconcile([entry("node2", 2)]);
+    expect(f.calls).not.toContain("birdc configure");
+    expect(out.owed.bird).toBe(true);
+  });
+
+  it("counts invalid records (once each) and renders none of them", async () => {
+    const f = fakeRun();
+    const metrics = new AgentMetrics(false);
+    const r = make(f.run, metrics);
+    const bad = [
+      ["/peers/../../etc/passwd", "{}"],
+      ["/peers/evil", JSON.stringify(recordFields("evil", 9, { meshAddress: "10.0.0.9\nprotocol bgp x {}" }))],
+      ["/peers/big", "a".repeat(40_000)],
+    ] as const;
+    const out = await r.reconcile([entry("node2", 2), ...bad]);
+    await r.reconcile([entry("node2", 2), ...bad]);
+    expect(out.invalid).toBe(3);
+    expect(existsSync(join(root, "etc/tinc/bgpmesh/hosts/evil"))).toBe(false);
+    expect(readFileSync(join(root, "etc/bird/peers.d/peers.conf"), "utf8")).not.toContain("10.0.0.9");
+    expect(await metrics.registry.getSingleMetricAsString("bgpmesh_invalid_records")).toMatch(/^bgpmesh_invalid_records 3$/m);
+    expect(await metrics.registry.getSingleMetricAsString("bgpmesh_invalid_records_total")).toMatch(/^bgpmesh_invalid_records_total 3$/m);
+  });
+
+  it("keeps a departed peer's host file for the grace period, then removes it", async () => {
+    const f = fakeRun();
+    const r = make(f.run);
+    await r.reconcile([entry("node2", 2), entry("node3", 3)]);
+    now += 1000;
+    const gone = await r.reconcile([entry("node2", 2)]);
+    expect(gone.changed).toEqual(["/etc/tinc/bgpmesh/tinc.conf", "/etc/bird/peers.d/peers.conf"]);
+    expect(existsSync(join(root, "etc/tinc/bgpmesh/hosts/node3"))).toBe(true);
+    // The first of: the end of the startup window (300 s after the first reconcile), node3's expiry.
+    expect(gone.nextExpiryAtMs).toBe(now - 1000 + 300_000);
+    now += 299_000;
+    const stillKept = await r.reconcile([entry("node2", 2)]);
+    expect(stillKept.removed).toEqual([]);
+    expect(stillKept.nextExpiryAtMs).toBe(now + 1000);
+    now += 1000;
+    const expired = await r.reconcile([entry("node2", 2)]);
+    expect(expired.removed).toEqual(["/etc/tinc/bgpmesh/hosts/node3"]);
+  });
+
+  it("after a restart, keeps host files on disk of peers missing from etcd for the grace period", async () => {
+    writeFileSync(join(root, "etc/tinc/bgpmesh/hosts/node3"), "old host file\n");
+    const f = fakeRun();
+    const r = make(f.run);
+    const first = await r.reconcile([entry("node2", 2)]);
+    expect(first.removed).toEqual([]);
+    expect(existsSync(join(root, "etc/tinc/bgpmesh/hosts/node3"))).toBe(true);
+    expect(first.nextExpiryAtMs).toBe(now + 300_000);
+    now += 300_000;
+    const later = await r.reconcile([entry("node2", 2)]);
+    expect(later.removed).toEqual(["/etc/tinc/bgpmesh/hosts/node3"]);
+    expect(later.nextExpiryAtMs).toBeUndefined();
+  });
+});

@@ -1,0 +1,86 @@
+// Registration against a fake etcd3 client: a lost lease is replaced by a new one and the record
+// put again; grant failures back off; stop revokes the lease.
+import { EventEmitter } from "node:events";
+import { describe, expect, it, vi } from "vitest";
+import type { Etcd3 } from "etcd3";
+import { silentLogger } from "../../../../src/agent/daemon/log.js";
+import { Registration } from "../../../../src/agent/daemon/registration.js";
+
+class FakeLease extends EventEmitter {
+  revoked = false;
+  released = false;
+  constructor(readonly id: string, private readonly fail: boolean, private readonly puts: string[]) {
+    super();
+  }
+  async grant() {
+    if (this.fail) {
+      this.emit("lost", new Error("14 UNAVAILABLE"));
+      throw new Error("14 UNAVAILABLE");
+    }
+    return this.id;
+  }
+  put(key: string) {
+    return { value: (v: string) => ({ exec: async () => void this.puts.push(`${this.id} ${key}=${v}`) }) };
+  }
+  async revoke() {
+    this.revoked = true;
+  }
+  release() {
+    this.released = true;
+  }
+}
+
+function fakeClient(failFirst: number) {
+  const leases: FakeLease[] = [];
+  const puts: string[] = [];
+  let failures = failFirst;
+  const client = {
+    lease: () => {
+      const l = new FakeLease(String(leases.length + 1), failures-- > 0, puts);
+      leases.push(l);
+      return l;
+    },
+  };
+  return { client: client as unknown as Etcd3, leases, puts };
+}
+
+const until = async (cond: () => boolean) => vi.waitFor(() => expect(cond()).toBe(true), { timeout: 5000, interval: 5 });
+
+describe("Registration", () => {
+  it("puts the record with a lease, re-grants and re-puts after the lease is lost, revokes on stop", async () => {
+    const { client, leases, puts } = fakeClient(0);
+    const held: boolean[] = [];
+    const r = new Registration({ client, key: "/peers/node1", value: "{}", ttlSeconds: 10, log: silentLogger, onHeld: (h) => held.push(h) });
+    r.start();
+    await until(() => r.isHeld);
+    expect(puts).toEqual(["1 /peers/node1={}"]);
+    leases[0]!.emit("lost", new Error("expired"));
+    await until(() => puts.length === 2);
+    expect(puts[1]).toBe("2 /peers/node1={}");
+    expect(held).toEqual([true, false, true]);
+    await r.stop();
+    expect(leases[1]!.revoked).toBe(true);
+    expect(r.isHeld).toBe(false);
+  });
+
+  it("retries with backoff while etcd refuses the grant", async () => {
+    const { client, leases, puts } = fakeClient(2);
+    const r = new Registration({ client, key: "/peers/node1", value: "{}", ttlSeconds: 10, log: silentLogger, onHeld: () => {} });
+    r.start();
+    await until(() => r.isHeld);
+    expect(leases.length).toBe(3);
+    expect(leases[0]!.released && leases[1]!.released).toBe(true);
+    expect(puts).toEqual(["3 /peers/node1={}"]);
+    await r.stop();
+  });
+
+  it("stop during a backoff returns at once", async () => {
+    const { client } = fakeClient(100);
+    const r = new Registration({ client, key: "/peers/node1", value: "{}", ttlSeconds: 10, log: silentLogger, onHeld: () => {} });
+    r.start();
+    await new Promise((res) => setTimeout(res, 20));
+    const t0 = Date.now();
+    await r.stop();
+    expect(Date.now() - t0).toBeLessThan(500);
+  });
+});
