@@ -27,6 +27,7 @@ export function verifyCommand(): Command {
     .option("--site <file>", "play list mapping groups to roles", projectFile("site.yml"))
     .option("--wait <duration>", "keep checking until the mesh has converged, up to this long", seconds, 0)
     .option("-T, --timeout <seconds>", "SSH connect timeout", Number, 10)
+    .option("--no-color", "no ANSI colours (verify prints none; accepted like plan and apply)")
     .action(async (flags: { inventory: string; extraVars: string[]; site: string; wait: number; timeout: number }) => {
       const elapsed = stopwatch();
       const inv = await loadInventory(flags.inventory, { extraVars: parseExtraVars(flags.extraVars) });

@@ -1,0 +1,116 @@
+// The node agent on real lab hosts: one apply, and the mesh connects itself through etcd; a new
+// host joins with no apply on the others; bad records in etcd reach no file.
+import { mkdtempSync, rmSync, writeFileSync } from "node:fs";
+import { tmpdir } from "node:os";
+import { join } from "node:path";
+import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import type { RunResult } from "../../src/util/exec.js";
+import { cli, cliOk, labInfo, ssh, sshOk, type LabInfo } from "../helpers/cli.js";
+
+const NAME = "e2e-agent";
+let lab: LabInfo;
+let work: string;
+
+function inventory(meshHosts: number): string {
+  const file = join(work, `inventory-${meshHosts}.yml`);
+  writeFileSync(
+    file,
+    `all:
+  vars:
+    ansible_ssh_private_key_file: ${lab.dir}/id_ed25519
+    bgpmesh_known_hosts: ${lab.knownHostsFile}
+  children:
+    mesh:
+      hosts:
+${lab.hosts
+  .slice(0, meshHosts)
+  .map((h, i) => `        ${h.name}: { ansible_host: ${h.address}, bgp_announce: [192.168.${101 + i}.0/24] }`)
+  .join("\n")}
+    etcd:
+      hosts:
+        node1:
+        node2:
+        node3:
+`,
+  );
+  return file;
+}
+
+const tool = (...args: string[]): Promise<RunResult> => cli(...args, "--no-color");
+const recapLine = (out: string, h: string) => out.split("\n").find((l) => l.startsWith(`${h} `) && l.includes("ok=")) ?? "";
+const etcdctl = (args: string) => `. /etc/profile.d/bgpmesh-etcd.sh && etcdctl ${args}`;
+
+beforeAll(async () => {
+  await cli("lab", "down", "--name", NAME);
+  await cliOk("lab", "up", "--name", NAME, "--hosts", "4");
+  lab = await labInfo(NAME);
+  work = mkdtempSync(join(tmpdir(), "bgpmesh-e2e-agent-"));
+});
+
+afterAll(async () => {
+  await cli("lab", "down", "--name", NAME);
+  if (work) rmSync(work, { recursive: true, force: true });
+});
+
+describe("the node agent", () => {
+  it("one apply on a fresh lab, and verify --wait finds the mesh converged", async () => {
+    const r = await tool("apply", "-i", inventory(3));
+    expect(r.code, r.stdout + r.stderr).toBe(0);
+    const v = await tool("verify", "-i", inventory(3), "--wait", "60s");
+    expect(v.code, v.stdout + v.stderr).toBe(0);
+    expect(v.stdout).toMatch(/^node1\s+-\s+BPR\s+BPR/m);
+    expect(v.stdout).toContain("converged");
+    // A prefix one node announces is in the others' kernel routing tables, via the mesh.
+    expect(await sshOk(lab, "node3", "ip route show 192.168.101.0/24")).toMatch(/via 10\.0\.0\.\d+ dev tinc0 proto bird/);
+  });
+
+  it("a second apply after the agent ran changes nothing", async () => {
+    const r = await tool("apply", "-i", inventory(3));
+    expect(r.code).toBe(0);
+    for (const h of ["node1", "node2", "node3"]) expect(recapLine(r.stdout, h)).toMatch(/changed=0\s+failed=0/);
+  });
+
+  it("a host applied alone (--limit) is picked up by the others with no apply of theirs", async () => {
+    const r = await tool("apply", "-i", inventory(4), "-l", "node4");
+    expect(r.code, r.stdout + r.stderr).toBe(0);
+    const end = Date.now();
+    let seconds = -1;
+    for (let i = 0; i < 60; i++) {
+      const out = await sshOk(lab, "node4", "birdc -r show protocols | grep -c 'Established' || true");
+      if (Number(out.trim()) >= 3) {
+        seconds = (Date.now() - end) / 1000;
+        break;
+      }
+      await new Promise((res) => setTimeout(res, 250));
+    }
+    console.log(`node4 joined: all 3 sessions Established ${seconds.toFixed(2)} s after its apply ended`);
+    expect(seconds).toBeGreaterThanOrEqual(0);
+    expect(seconds).toBeLessThanOrEqual(10);
+    const v = await tool("verify", "-i", inventory(4), "--wait", "30s");
+    expect(v.code, v.stdout).toBe(0);
+  });
+
+  it("bad records put into etcd by hand reach no file, are counted, and the mesh stays converged", async () => {
+    const pem = (await sshOk(lab, "node1", "cat /etc/tinc/bgpmesh/rsa_key.pub")).trim();
+    const good = { name: "x", meshAddress: "10.0.0.250", routerId: "10.0.0.250", tincPublicKey: pem, endpoint: { address: "192.0.2.9", port: 655 }, prefixes: [], version: 1 };
+    const bad: Record<string, string> = {
+      "/peers/../../etc/cron.d/evil": JSON.stringify({ ...good, name: "../../etc/cron.d/evil" }),
+      "/peers/inject": JSON.stringify({ ...good, name: "inject", meshAddress: "10.0.0.251\nConnectTo = evil" }),
+      "/peers/bogus": JSON.stringify({ ...good, name: "bogus", tincPublicKey: "-----BEGIN RSA PUBLIC KEY-----\nAAAA\n-----END RSA PUBLIC KEY-----" }),
+      "/peers/huge": JSON.stringify({ ...good, name: "huge", pad: "x".repeat(100_000) }),
+    };
+    for (const [key, value] of Object.entries(bad)) {
+      await sshOk(lab, "node1", `${etcdctl(`put -- '${key}'`)} >/dev/null <<'EOF'\n${value}\nEOF`);
+    }
+    await new Promise((res) => setTimeout(res, 3000));
+    for (const h of ["node1", "node2", "node3", "node4"]) {
+      expect(await sshOk(lab, h, "ls /etc/tinc/bgpmesh/hosts | sort | tr '\\n' ' '")).toBe("node1 node2 node3 node4 ");
+      expect(await sshOk(lab, h, "grep -c evil /etc/tinc/bgpmesh/tinc.conf /etc/bird/peers.d/peers.conf || true")).not.toMatch(/:[1-9]/);
+      expect((await ssh(lab, h, "ls /etc/cron.d/evil")).code).not.toBe(0);
+    }
+    const metrics = await sshOk(lab, "node2", "curl -s http://127.0.0.1:2112/metrics");
+    expect(Number(/^bgpmesh_invalid_records (\d+)/m.exec(metrics)?.[1])).toBe(4);
+    const v = await tool("verify", "-i", inventory(4), "--wait", "20s");
+    expect(v.code, v.stdout).toBe(0);
+  });
+});
