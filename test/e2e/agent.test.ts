@@ -42,7 +42,7 @@ const etcdctl = (args: string) => `. /etc/profile.d/bgpmesh-etcd.sh && etcdctl $
 
 beforeAll(async () => {
   await cli("lab", "down", "--name", NAME);
-  await cliOk("lab", "up", "--name", NAME, "--hosts", "4");
+  await cliOk("lab", "up", "--name", NAME, "--hosts", "5");
   lab = await labInfo(NAME);
   work = mkdtempSync(join(tmpdir(), "bgpmesh-e2e-agent-"));
 });
@@ -111,6 +111,48 @@ describe("the node agent", () => {
     const metrics = await sshOk(lab, "node2", "curl -s http://127.0.0.1:2112/metrics");
     expect(Number(/^bgpmesh_invalid_records (\d+)/m.exec(metrics)?.[1])).toBe(4);
     const v = await tool("verify", "-i", inventory(4), "--wait", "20s");
+    expect(v.code, v.stdout).toBe(0);
+  });
+
+  it("a node powered off leaves the survivors' sessions and routes at once, and comes back by itself", async () => {
+    const established = async (h: string, peer: string) => /Established/.test(await sshOk(lab, h, `birdc -r show protocols ${peer} || true`));
+    await ssh(lab, "node4", "systemctl poweroff");
+    const t = Date.now();
+    let seconds = -1;
+    for (let i = 0; i < 80; i++) {
+      const gone = await Promise.all(
+        ["node1", "node2", "node3"].map(async (h) => !(await established(h, "peer_node4")) && (await sshOk(lab, h, "ip route show 192.168.104.0/24")).trim() === ""),
+      );
+      if (gone.every(Boolean)) {
+        seconds = (Date.now() - t) / 1000;
+        break;
+      }
+      await new Promise((res) => setTimeout(res, 250));
+    }
+    console.log(`node4 powered off: gone from the survivors' sessions and routes after ${seconds.toFixed(2)} s`);
+    expect(seconds).toBeGreaterThanOrEqual(0);
+    expect(seconds).toBeLessThanOrEqual(5);
+    // Power on: the lab boots it again; nothing is applied, the agent brings it back.
+    await cliOk("lab", "up", "--name", NAME, "--hosts", "5");
+    const v = await tool("verify", "-i", inventory(4), "--wait", "60s");
+    expect(v.code, v.stdout).toBe(0);
+  });
+
+  it("etcd down for 30 s: BGP and tinc keep running; a node that joined meanwhile is picked up after", async () => {
+    for (const h of ["node1", "node2", "node3"]) await sshOk(lab, h, "systemctl stop etcd");
+    const r = await tool("apply", "-i", inventory(5), "-l", "node5");
+    expect(r.code, r.stdout + r.stderr).toBe(0);
+    const mtimes = await sshOk(lab, "node1", "stat -c %Y /etc/tinc/bgpmesh/tinc.conf /etc/bird/peers.d/peers.conf /etc/tinc/bgpmesh/hosts/node2");
+    const until = Date.now() + 30_000;
+    while (Date.now() < until) {
+      const sessions = await sshOk(lab, "node1", "birdc -r show protocols | grep -c Established || true");
+      expect(Number(sessions.trim())).toBe(3);
+      await sshOk(lab, "node1", "ping -c1 -W1 -q $(grep -o 'neighbor [0-9.]*' /etc/bird/peers.d/peers.conf | head -1 | cut -d' ' -f2) >/dev/null");
+      await new Promise((res) => setTimeout(res, 3000));
+    }
+    expect(await sshOk(lab, "node1", "stat -c %Y /etc/tinc/bgpmesh/tinc.conf /etc/bird/peers.d/peers.conf /etc/tinc/bgpmesh/hosts/node2")).toBe(mtimes);
+    for (const h of ["node1", "node2", "node3"]) await sshOk(lab, h, "systemctl start --no-block etcd");
+    const v = await tool("verify", "-i", inventory(5), "--wait", "90s");
     expect(v.code, v.stdout).toBe(0);
   });
 });
