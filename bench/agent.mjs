@@ -78,6 +78,7 @@ done`;
     const out = ssh(script);
     const lat = out.trim().split("\n").map((l) => Number(l) / 1000);
     console.log(`etcd put of a new peer → BIRD peer configured on another node: p50 ${pct(lat, 50).toFixed(0)} ms, p99 ${pct(lat, 99).toFixed(0)} ms (${lat.length} puts)`);
+    await new Promise((r) => setTimeout(r, 20_000)); // at rest: after the puts have settled
     const rss = ssh("grep VmRSS /proc/$(systemctl show -p MainPID --value bgpmesh-agent)/status");
     console.log(`agent RSS at rest: ${rss.trim().replace(/\s+/g, " ")}`);
   } finally {

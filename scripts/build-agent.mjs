@@ -34,6 +34,9 @@ await build({
   format: "cjs",
   sourcemap: false,
   legalComments: "none",
+  // Smaller source to parse and keep: the agent runs on small routers too.
+  minify: true,
+  keepNames: true,
   logLevel: "warning",
   banner: { js: "// bgpmesh-agent: bundled by scripts/build-agent.mjs; needs ../proto/*.proto (etcd3)." },
 });
