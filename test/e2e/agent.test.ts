@@ -1,11 +1,11 @@
 // The node agent on real lab hosts: one apply, and the mesh connects itself through etcd; a new
 // host joins with no apply on the others; bad records in etcd reach no file.
-import { mkdtempSync, rmSync, writeFileSync } from "node:fs";
-import { tmpdir } from "node:os";
+import { writeFileSync } from "node:fs";
 import { join } from "node:path";
-import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import { describe, expect, it } from "vitest";
 import type { RunResult } from "../../src/util/exec.js";
-import { cli, cliOk, labInfo, ssh, sshOk, type LabInfo } from "../helpers/cli.js";
+import { cli, cliOk, ssh, sshOk, type LabInfo } from "../helpers/cli.js";
+import { labPerFile } from "../helpers/lab-per-file.js";
 
 const NAME = "e2e-agent";
 let lab: LabInfo;
@@ -40,16 +40,9 @@ const tool = (...args: string[]): Promise<RunResult> => cli(...args, "--no-color
 const recapLine = (out: string, h: string) => out.split("\n").find((l) => l.startsWith(`${h} `) && l.includes("ok=")) ?? "";
 const etcdctl = (args: string) => `. /etc/profile.d/bgpmesh-etcd.sh && etcdctl ${args}`;
 
-beforeAll(async () => {
-  await cli("lab", "down", "--name", NAME);
-  await cliOk("lab", "up", "--name", NAME, "--hosts", "5");
-  lab = await labInfo(NAME);
-  work = mkdtempSync(join(tmpdir(), "bgpmesh-e2e-agent-"));
-});
-
-afterAll(async () => {
-  await cli("lab", "down", "--name", NAME);
-  if (work) rmSync(work, { recursive: true, force: true });
+labPerFile(NAME, 5, (l, w) => {
+  lab = l;
+  work = w;
 });
 
 describe("the node agent", () => {

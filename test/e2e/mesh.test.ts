@@ -1,11 +1,11 @@
 // The mesh roles on real lab hosts: an etcd cluster (rolling restarts that keep quorum), tinc with
 // keys made on the hosts, BIRD with a validated config; idempotence, clients, refusals, secrets.
-import { mkdtempSync, readFileSync, rmSync, writeFileSync } from "node:fs";
-import { tmpdir } from "node:os";
+import { readFileSync, writeFileSync } from "node:fs";
 import { join } from "node:path";
-import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import { describe, expect, it } from "vitest";
 import type { RunResult } from "../../src/util/exec.js";
-import { cli, cliOk, labInfo, ssh, sshOk, type LabInfo } from "../helpers/cli.js";
+import { cli, cliOk, ssh, sshOk, type LabInfo } from "../helpers/cli.js";
+import { labPerFile } from "../helpers/lab-per-file.js";
 
 const NAME = "e2e-mesh";
 const TOKEN = "cluster-T0ken-9f2e";
@@ -52,16 +52,9 @@ const three = ["node1", "node2", "node3"];
 const endpoints = () => lab.hosts.slice(0, 3).map((h) => `http://${h.address}:2379`).join(",");
 const etcdctl = (args: string) => `ETCDCTL_API=3 etcdctl --endpoints=${endpoints()} ${args}`;
 
-beforeAll(async () => {
-  await cli("lab", "down", "--name", NAME);
-  await cliOk("lab", "up", "--name", NAME, "--hosts", "5");
-  lab = await labInfo(NAME);
-  work = mkdtempSync(join(tmpdir(), "bgpmesh-e2e-mesh-"));
-});
-
-afterAll(async () => {
-  await cli("lab", "down", "--name", NAME);
-  if (work) rmSync(work, { recursive: true, force: true });
+labPerFile(NAME, 5, (l, w) => {
+  lab = l;
+  work = w;
 });
 
 describe("a three-host mesh", () => {

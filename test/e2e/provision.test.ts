@@ -2,12 +2,12 @@
 // handlers, saved plans, sudo, host keys, unreachable hosts, secrets, an interrupted apply and
 // bad inventories. The demo role (test/fixtures/e2e-project) uses every resource kind.
 import { spawn } from "node:child_process";
-import { mkdtempSync, readFileSync, rmSync, writeFileSync, mkdirSync, existsSync } from "node:fs";
-import { tmpdir } from "node:os";
+import { existsSync, mkdirSync, mkdtempSync, readFileSync, writeFileSync } from "node:fs";
 import { join } from "node:path";
-import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import { describe, expect, it } from "vitest";
 import { projectFile } from "../../src/util/project.js";
-import { cli, cliOk, labInfo, sshOk, type LabInfo } from "../helpers/cli.js";
+import { cli, sshOk, type LabInfo } from "../helpers/cli.js";
+import { labPerFile } from "../helpers/lab-per-file.js";
 import type { RunResult } from "../../src/util/exec.js";
 
 const NAME = "e2e-provision";
@@ -64,16 +64,9 @@ const mainPid = (h: string) => sshOk(lab, h, "systemctl show -p MainPID --value 
 const mtimes = (h: string) =>
   sshOk(lab, h, "stat -c '%n %Y.%y' /etc/demo/demo.conf /etc/demo/token /etc/systemd/system/demo.service").then((s) => s.trim());
 
-beforeAll(async () => {
-  await cli("lab", "down", "--name", NAME);
-  await cliOk("lab", "up", "--name", NAME, "--hosts", "3");
-  lab = await labInfo(NAME);
-  work = mkdtempSync(join(tmpdir(), "bgpmesh-e2e-provision-"));
-});
-
-afterAll(async () => {
-  await cli("lab", "down", "--name", NAME);
-  if (work) rmSync(work, { recursive: true, force: true });
+labPerFile(NAME, 3, (l, w) => {
+  lab = l;
+  work = w;
 });
 
 describe("apply", () => {
