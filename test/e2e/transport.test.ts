@@ -206,10 +206,12 @@ describe("ssh failures to reach a host", () => {
     const clientPort = (await t.exec("echo $SSH_CLIENT")).stdout.split(" ")[1];
     const s = await t.start("echo @@ready; cat >/dev/null");
     await s.readUntil("@@ready");
-    const waiting = s.readUntil("@@never");
+    // Caught at once: the connection may close before the kill below returns, and a rejection
+    // with no handler yet is an unhandled rejection (which fails the run).
+    const waiting = s.readUntil("@@never").catch((e: Error) => e);
     // The sshd processes serving this one TCP connection, by pid, from another connection.
     await sshOk(lab, "node2", `kill $(ss -Htnp state established "( dport = :${clientPort} )" | grep -o 'pid=[0-9]*' | cut -d= -f2 | sort -u)`);
-    const lost = await waiting.catch((e: Error) => e);
+    const lost = await waiting;
     expect(lost).toBeInstanceOf(UnreachableError);
     expect((lost as Error).message).toMatch(/^node2 \(\S+:22\): connection (lost|closed)/);
     await expect(t.exec("true")).rejects.toBeInstanceOf(UnreachableError);
