@@ -13,13 +13,14 @@ export function desiredState(project: Project, inv: Inventory, host: string): De
   const table = hostTable(project, inv);
   const roles = table.roles.get(host);
   if (!roles) throw new InventoryError({ file: inv.file, line: 0, column: 0, host }, `unknown host '${host}'`);
-  const expander = new Expander(project.renderer, table.scope(host));
+  const scope = table.scope(host);
   const resources: Resource[] = [];
   const byPath = new Map<string, Resource & { path: string }>();
   const handlers = new Map<string, Handler>();
   for (const name of roles) {
     const role = project.roles.get(name);
     if (!role) continue;
+    const expander = new Expander(role.renderer, scope);
     for (const r of role.resources) {
       const res = expander.resource(r);
       if (!res) continue;

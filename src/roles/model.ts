@@ -55,6 +55,8 @@ export interface Role {
   resources: RoleResource[];
   /** by name, in file order */
   handlers: Map<string, RoleHandler>;
+  /** renders the templates of the folder the role was found in */
+  renderer: TemplateRenderer;
 }
 
 export interface PlayTarget {

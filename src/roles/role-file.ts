@@ -46,7 +46,7 @@ export async function loadRole(name: string, opts: RoleLoadOptions): Promise<Rol
   if (!isEmpty(list) && !isSeq(list)) throw errorAt(src, list, [], "resources", "expected a list of resources");
   const ctx = { src, rel, handlers, renderer: opts.renderer, dir: opts.dir };
   const resources = isSeq(list) ? list.items.map((item, i) => parseResource(ctx, item, i)) : [];
-  return { name, file, rel, defaults, resources, handlers };
+  return { name, file, rel, defaults, resources, handlers, renderer: opts.renderer };
 }
 
 function readHandlers(src: YamlSource, node: unknown, rel: string): Map<string, RoleHandler> {

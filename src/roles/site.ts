@@ -49,16 +49,26 @@ export async function readSite(siteFile: string, dir: string, env: NodeJS.Proces
   return { plays, roleRefs };
 }
 
-/** Fails at the first play naming a role that has no roles/<name>/role.yml. */
-export async function checkRolesExist(dir: string, refs: RoleRef[]): Promise<void> {
+/** Where each role named lives: the first folder of `dirs` holding roles/<name>/role.yml; fails at the first play naming a role none has. */
+export async function findRoleDirs(dirs: string[], refs: RoleRef[]): Promise<Map<string, string>> {
+  const found = new Map<string, string>();
   for (const ref of refs) {
+    if (found.has(ref.name)) continue;
     const rel = roleFileOf(ref.name);
-    try {
-      await access(join(dir, rel));
-    } catch {
-      throw new InventoryError(ref.at, `unknown role '${ref.name}' (there is no ${rel})`);
+    let dir: string | undefined;
+    for (const d of dirs) {
+      if (await access(join(d, rel)).then(() => true, () => false)) {
+        dir = d;
+        break;
+      }
     }
+    if (dir === undefined) {
+      const where = dirs.length > 1 ? " beside the site file, nor a shipped role of that name" : "";
+      throw new InventoryError(ref.at, `unknown role '${ref.name}' (there is no ${rel}${where})`);
+    }
+    found.set(ref.name, dir);
   }
+  return found;
 }
 
 /** Fails at the first play naming a group or host that the inventory lacks. */

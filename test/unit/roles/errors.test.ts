@@ -95,7 +95,7 @@ describe("site.yml", () => {
   const site = (text: string) => projectFailure({ "site.yml": text, "roles/t/role.yml": "" });
 
   it("an unknown role", async () => {
-    expect(await site("- hosts: all\n  roles: [t, nope]\n")).toBe("site.yml:2:14: [0].roles[1]: unknown role 'nope' (there is no roles/nope/role.yml)");
+    expect(await site("- hosts: all\n  roles: [t, nope]\n")).toBe("site.yml:2:14: [0].roles[1]: unknown role 'nope' (there is no roles/nope/role.yml beside the site file, nor a shipped role of that name)");
   });
 
   it("an unknown group or host", async () => {
