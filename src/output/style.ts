@@ -1,4 +1,4 @@
-import { styleText } from "node:util";
+import { inspect } from "node:util";
 
 type Style = "red" | "green" | "yellow" | "cyan" | "bold" | "dim";
 
@@ -9,6 +9,12 @@ export function useColor(stream: NodeJS.WriteStream = process.stdout): boolean {
   return stream.isTTY === true;
 }
 
+// util.styleText is Node 20.12+, and pull mode runs this code on the nodes' Node 18: util.inspect's
+// colour table (what styleText reads too) is there in both.
 export function styler(color: boolean): (style: Style, text: string) => string {
-  return (style, text) => (color ? styleText(style, text) : text);
+  return (style, text) => {
+    if (!color) return text;
+    const [open, close] = inspect.colors[style] ?? [0, 0];
+    return `\u001b[${open}m${text}\u001b[${close}m`;
+  };
 }

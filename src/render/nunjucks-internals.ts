@@ -2,10 +2,10 @@
 // classes, the transformer and the compiler. The strict-undefined check rewrites the parsed template
 // between parsing and compiling, which the public API has no hook for. nunjucks 3.2 is the last
 // release line and these modules have had the same shape since 2.x.
-import { createRequire } from "node:module";
 import nunjucks from "nunjucks";
-
-const require = createRequire(import.meta.url);
+// A static import, not createRequire: the pull-mode bundle must see and include it.
+// @ts-expect-error nunjucks ships no types for its internal modules (typed below)
+import transformerModule from "nunjucks/src/transformer.js";
 
 /** A node of a parsed template; `lineno` and `colno` are 0-based. */
 export interface TemplateNode {
@@ -40,7 +40,7 @@ const internals = nunjucks as unknown as {
   nodes: NodesModule;
   compiler: { Compiler: new (name: string, throwOnUndefined: boolean) => CompilerInstance };
 };
-const transformer = require("nunjucks/src/transformer") as {
+const transformer = transformerModule as {
   transform(ast: TemplateNode, asyncFilters: string[], name: string): TemplateNode;
 };
 

@@ -1,0 +1,58 @@
+// Bundles the CLI for pull mode, where it runs on a node under the node's Debian nodejs (18):
+//
+//   dist/bundle/cli.mjs                 the whole CLI (src/cli.ts and its packages) in one ES module
+//   dist/bundle/bgpmesh-provision.tgz   what the `pull` role unpacks to /usr/local/lib/bgpmesh-provision:
+//                                     the bundle, the agent bundle, site.yml, roles/, templates/
+//
+// The CLI finds its roles and templates two folders above its own file (src/util/project.ts), so
+// the bundle sits at dist/bundle/ inside that tree, as it does here. The archive is byte-for-byte the
+// same for the same inputs (sorted, fixed times and owners, gzip without a name or time): the role
+// copies it only when it really changed.
+import { build } from "esbuild";
+import { execFileSync } from "node:child_process";
+import { mkdirSync, rmSync } from "node:fs";
+import { dirname, join } from "node:path";
+import { fileURLToPath } from "node:url";
+
+const root = join(dirname(fileURLToPath(import.meta.url)), "..");
+const out = join(root, "dist", "bundle");
+rmSync(out, { recursive: true, force: true });
+mkdirSync(out, { recursive: true });
+
+await build({
+  entryPoints: [join(root, "src", "cli.ts")],
+  outfile: join(out, "cli.mjs"),
+  bundle: true,
+  platform: "node",
+  target: "node18",
+  format: "esm",
+  minify: true,
+  keepNames: true,
+  legalComments: "none",
+  logLevel: "warning",
+  // ssh2's optional native speed-ups: it falls back to JavaScript when they cannot be loaded.
+  external: ["cpu-features", "*.node"],
+  // CommonJS packages inside an ES module bundle still call require() for Node's own modules and
+  // read __dirname (ssh2 looks for its optional native part there).
+  banner: {
+    js: [
+      "// bgpmesh-provision: bundled by scripts/build-bundle.mjs; finds roles/ and templates/ at ../../",
+      "import { createRequire as __bgpmeshRequire } from 'node:module';",
+      "import { fileURLToPath as __bgpmeshPath } from 'node:url';",
+      "const require = __bgpmeshRequire(import.meta.url);",
+      "const __filename = __bgpmeshPath(import.meta.url);",
+      "const __dirname = __bgpmeshPath(new URL('.', import.meta.url));",
+    ].join("\n"),
+  },
+});
+
+const members = ["dist/bundle/cli.mjs", "dist/agent/lib", "dist/agent/proto", "site.yml", "roles", "templates"];
+const tar = execFileSync(
+  "tar",
+  ["-C", root, "--sort=name", "--mtime=@0", "--owner=0", "--group=0", "--numeric-owner", "--mode=u+rwX,go+rX,go-w", "--exclude=*.md", "-cf", "-", ...members],
+  { maxBuffer: 256 << 20 },
+);
+const gz = execFileSync("gzip", ["-9", "-n", "-c"], { input: tar, maxBuffer: 256 << 20 });
+const { writeFileSync } = await import("node:fs");
+writeFileSync(join(out, "bgpmesh-provision.tgz"), gz);
+console.log(`build-bundle: dist/bundle/cli.mjs, dist/bundle/bgpmesh-provision.tgz (${(gz.length / 1024).toFixed(0)} KiB)`);
