@@ -45,11 +45,14 @@ export interface HostRunOptions {
   progress: (host: string, msg: string) => void;
   /** runs `fn` when no other host runs handler `name` (handlers marked serial) */
   serialize: <T>(name: string, fn: () => Promise<T>) => Promise<T>;
+  /** named in the lock's owner file, for whoever has to wait */
+  runKind: "push" | "pull";
+  beforeApply?: (plan: HostPlan) => void;
 }
 
 /** Lock, probe, then run whatever script arrives on stdin (none: nothing to change). */
-function lockedSession(desired: DesiredHost, timeoutSec: number): string {
-  const owner = `${process.env.BGPMESH_RUN_KIND ?? "push"} from ${hostname()} (pid ${process.pid})`;
+function lockedSession(desired: DesiredHost, timeoutSec: number, runKind: string): string {
+  const owner = `${runKind} from ${hostname()} (pid ${process.pid})`;
   const inner = [`printf '%s since %s\\n' ${shellQuote(owner)} "$(date -Is)" > ${LOCK_FILE}.owner`, probeScript(desired), `echo ${PROBE_END}`, "exec sh -s"].join("\n");
   return `flock -E ${LOCK_BUSY} -w ${timeoutSec} ${LOCK_FILE} sh -c ${shellQuote(inner)}`;
 }
@@ -66,7 +69,7 @@ export async function runHost(desired: DesiredHost, connect: () => Promise<Trans
     return finish({ status: e instanceof UnreachableError ? "unreachable" : "failed", error: opts.redact((e as Error).message) });
   }
   try {
-    const session = await t.start(lockedSession(desired, opts.lockTimeoutSec));
+    const session = await t.start(lockedSession(desired, opts.lockTimeoutSec, opts.runKind));
     let probeOut: string;
     try {
       probeOut = await session.readUntil(PROBE_END);
@@ -88,6 +91,7 @@ export async function runHost(desired: DesiredHost, connect: () => Promise<Trans
       await session.end();
       return finish(stale ? { status: "stale", error: stale } : { status: "ok" });
     }
+    opts.beforeApply?.(plan);
     opts.progress(host, `applying ${plan.actions.length} change(s), ${plan.handlers.length} handler(s)`);
     const run = await execute(host, session, plan, opts);
     return finish(outcome(plan, run, opts.redact));

@@ -12,7 +12,7 @@ import {
   varValues,
   type Inventory,
 } from "../inventory/index.js";
-import { desiredState, loadProject, projectSecrets } from "../roles/index.js";
+import { desiredState, loadProject, projectSecrets, type RunKind } from "../roles/index.js";
 import type { Transport } from "../transport/transport.js";
 import { stopwatch } from "../util/time.js";
 import type { DesiredHost } from "./desired.js";
@@ -40,6 +40,10 @@ export interface RunOptions {
   /** write a JSON report here */
   jsonReport?: string;
   color: boolean;
+  /** a push from a controller (the default) or a pull on the node itself */
+  runKind?: RunKind;
+  /** print each host's plan, with diffs, before applying it (pull mode's log) */
+  showPlanBeforeApply?: boolean;
   connect: (inv: Inventory, host: string) => Promise<Transport>;
   out: (text: string) => void;
   err: (text: string) => void;
@@ -64,7 +68,8 @@ export async function runPlaybook(opts: RunOptions): Promise<RunSummary> {
   if (!inventoryPath) throw new Error("an inventory is needed: -i inventory.yml");
   const site = saved?.site ?? opts.site;
   const inv = await loadInventory(inventoryPath, { extraVars: parseExtraVars(opts.extraVars) });
-  const project = await loadProject(site);
+  const runKind = opts.runKind ?? "push";
+  const project = await loadProject(site, { runKind });
   let hosts = selectHosts(inv, saved?.limit ?? opts.limit);
   if (saved) {
     const planned = Object.keys(saved.hosts);
@@ -99,6 +104,8 @@ export async function runPlaybook(opts: RunOptions): Promise<RunSummary> {
           redact,
           progress,
           serialize,
+          runKind,
+          beforeApply: opts.showPlanBeforeApply ? (plan) => opts.out(redact(renderPlan(plan, { diff: true, color: opts.color }))) : undefined,
         });
         progress(h, statusLine(r, opts.apply));
         return r;

@@ -26,6 +26,8 @@ export function desiredState(project: Project, inv: Inventory, host: string): De
       if (!res) continue;
       if (res.kind === "file" || res.kind === "directory") {
         const other = byPath.get(res.path);
+        // Two roles may both need a folder: the same folder with the same settings is one resource.
+        if (other?.kind === "directory" && res.kind === "directory" && other.owner === res.owner && other.group === res.group && other.mode === res.mode && other.notify.join() === res.notify.join()) continue;
         if (other) {
           throw new InventoryError({ ...r.at, host }, `${res.path} is managed twice on host ${host}: here and at ${other.origin.where}`);
         }

@@ -1,5 +1,5 @@
 // A role's resource or handler for one host: `when:` decided, every string rendered, paths checked.
-import { readFileSync } from "node:fs";
+import { existsSync, readFileSync } from "node:fs";
 import type { Handler, Resource } from "../engine/desired.js";
 import { isText } from "../resources/content.js";
 import { InventoryError } from "../inventory/index.js";
@@ -68,6 +68,7 @@ export class Expander {
           source = `template:${src}`;
         } else if (r.file) {
           // A project file is copied as it is: no variables, and bytes that are not text go as base64.
+          if (!existsSync(r.file.text)) throw this.#error(r.file.at, fileMissing(r.file.text));
           const bytes = readFileSync(r.file.text);
           binary = !isText(bytes);
           content = binary ? bytes.toString("base64") : bytes.toString("utf8");
@@ -122,4 +123,9 @@ export class Expander {
       origin: { where: h.where },
     };
   }
+}
+
+function fileMissing(path: string): string {
+  const built = /\/dist\//.test(path) ? " (run npm run build)" : "";
+  return `file '${path}' not found${built}`;
 }

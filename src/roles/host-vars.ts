@@ -76,6 +76,7 @@ function buildTable(project: Project, inv: Inventory): HostTable {
       group_names: groupsOf(inv, host).filter((g) => g !== "all").sort(),
       groups,
       hostvars,
+      bgpmesh_run_kind: project.runKind,
     };
     const s: RenderScope = {
       host,

@@ -6,7 +6,7 @@ import type { Project } from "./model.js";
 export { desiredState } from "./desired.js";
 export { loadProject, projectSecrets, type ProjectOptions } from "./project.js";
 export { rolesOfHost } from "./site.js";
-export type { Play, PlayTarget, Project, Role, RoleHandler, RoleResource } from "./model.js";
+export type { Play, PlayTarget, Project, Role, RoleHandler, RoleResource, RunKind } from "./model.js";
 
 /** Every inventory host's variables as templates see them (role defaults and derived mesh values included). */
 export function hostValues(project: Project, inv: Inventory): Map<string, Record<string, unknown>> {

@@ -68,6 +68,8 @@ export interface PlayTarget {
 export interface Play {
   hosts: PlayTarget[];
   roles: string[];
+  /** its groups may be absent from the inventory */
+  optional: boolean;
 }
 
 export interface Project {
@@ -79,4 +81,8 @@ export interface Project {
   /** every role a play names, in order of first mention */
   roles: Map<string, Role>;
   renderer: TemplateRenderer;
+  /** templates see it as `bgpmesh_run_kind`: a pull runs on the node, from the tool installed there */
+  runKind: RunKind;
 }
+
+export type RunKind = "push" | "pull";

@@ -2,7 +2,7 @@ import { dirname, join, resolve } from "node:path";
 import { collectSecrets, type Secret } from "../inventory/index.js";
 import { TemplateRenderer } from "../render/index.js";
 import { TRUTH_FILTER, truthy } from "./expand.js";
-import type { Project, Role } from "./model.js";
+import type { Project, Role, RunKind } from "./model.js";
 import { loadRole } from "./role-file.js";
 import { findRoleDirs, readSite } from "./site.js";
 import { PROJECT_ROOT } from "../util/project.js";
@@ -12,6 +12,7 @@ export interface ProjectOptions {
   env?: NodeJS.ProcessEnv;
   /** where roles not in the site file's folder are looked for; default the roles shipped with the tool */
   fallbackDir?: string;
+  runKind?: RunKind;
 }
 
 /**
@@ -44,7 +45,7 @@ export async function loadProject(siteFile: string, opts: ProjectOptions = {}): 
     const roleDir = roleDirs.get(name)!;
     if (!roles.has(name)) roles.set(name, await loadRole(name, { dir: roleDir, renderer: rendererOf(roleDir), env }));
   }
-  return { siteFile, dir, plays: site.plays, roles, renderer: rendererOf(dir) };
+  return { siteFile, dir, plays: site.plays, roles, renderer: rendererOf(dir), runKind: opts.runKind ?? "push" };
 }
 
 /** Every secret in the roles' defaults, for scrubbing output (the inventory's are found there). */

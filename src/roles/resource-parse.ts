@@ -1,5 +1,4 @@
 // One `resources:` item of a role file → a RoleResource, checked as far as it can be without a host.
-import { existsSync } from "node:fs";
 import { join } from "node:path";
 import { isMap, isScalar, isSeq, type Pair } from "yaml";
 import { InventoryError } from "../inventory/index.js";
@@ -83,10 +82,9 @@ export function parseResource(ctx: ParseContext, item: unknown, index: number): 
       if ((data["content"] === undefined) === (data["file"] === undefined)) {
         throw errorAt(src, node, [], key, "a copy has either 'content' (text, may use variables) or 'file' (a file of the project, copied as is)");
       }
+      // Whether the file exists is checked when the resource is kept for a host: a pull on a node
+      // skips, by `when:`, what only a push from a built checkout can copy.
       const file = opt("file");
-      if (file && !existsSync(join(ctx.dir, file.text))) {
-        throw new InventoryError(file.at, `file '${file.text}' not found in the project folder ${ctx.dir}${file.text.startsWith("dist/") ? " (run npm run build)" : ""}`);
-      }
       res = {
         kind,
         ...base,

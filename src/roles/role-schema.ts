@@ -45,6 +45,8 @@ export const siteSchema = z.array(
     name: text.optional(),
     hosts: z.union([text, z.array(text).min(1)], { error: "expected a group or host name, or a list of them" }),
     roles: z.array(text),
+    /** the groups may be missing from an inventory (a feature it does not use), instead of an error */
+    optional: z.boolean().optional(),
   }),
   { error: "expected a list of plays (- hosts: ...)" },
 );

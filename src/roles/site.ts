@@ -44,7 +44,7 @@ export async function readSite(siteFile: string, dir: string, env: NodeJS.Proces
       roleRefs.push({ name, at });
       return name;
     });
-    return { hosts, roles };
+    return { hosts, roles, optional: play.optional === true };
   });
   return { plays, roleRefs };
 }
@@ -74,6 +74,7 @@ export async function findRoleDirs(dirs: string[], refs: RoleRef[]): Promise<Map
 /** Fails at the first play naming a group or host that the inventory lacks. */
 export function checkPlayTargets(project: Project, inv: Inventory): void {
   for (const play of project.plays) {
+    if (play.optional) continue;
     for (const t of play.hosts) {
       if (inv.groups.has(t.name) || inv.hosts.has(t.name)) continue;
       const groups = [...inv.groups.keys()].join(", ");

@@ -17,7 +17,7 @@ describe("copy: { file: ... }", () => {
 
   it("names the role file's line when the file is missing, or when both content and file are given", async () => {
     expect(await projectFailure(oneRole("resources:\n  - copy: { file: files/nope.js, dest: /x }\n"))).toMatch(
-      /roles\/t\/role\.yml:2:\d+: .*file 'files\/nope\.js' not found in the project folder/,
+      /roles\/t\/role\.yml:2:\d+: resources\[0\]\.copy\.file: file 'files\/nope\.js' not found \(for host a\)/,
     );
     expect(await projectFailure(oneRole("resources:\n  - copy: { file: a, content: b, dest: /x }\n"))).toMatch(
       /roles\/t\/role\.yml:2:\d+: resources\[0\]\.copy: a copy has either 'content'/,

@@ -1,5 +1,6 @@
 import { describe, expect, it } from "vitest";
-import { oneRole, projectFailure } from "./helpers.js";
+import { desiredState } from "../../../src/roles/index.js";
+import { oneRole, projectFailure, setup } from "./helpers.js";
 
 const KINDS = "package, directory, template, copy, service, command";
 const role = (yaml: string, templates: Record<string, string> = {}) => projectFailure(oneRole(yaml, templates));
@@ -105,8 +106,13 @@ describe("site.yml", () => {
     expect(await site("- hosts: a,zz\n  roles: [t]\n")).toBe("site.yml:1:10: [0].hosts: unknown group or host 'zz' (not in inventory.yml; its groups: all, ungrouped, g)");
   });
 
+  it("a play marked optional may name a group the inventory lacks", async () => {
+    const { project, inv } = await setup(oneRole("resources:\n  - copy: { content: x, dest: /etc/x }\n", {}, "- hosts: pull\n  roles: [t]\n  optional: true\n"));
+    expect(desiredState(project, inv, "a").resources).toEqual([]);
+  });
+
   it("unknown keys and wrong types", async () => {
-    expect(await site("- hosts: all\n  role: [t]\n")).toBe("site.yml:2:3: [0]: unknown key 'role' (allowed: name, hosts, roles)");
+    expect(await site("- hosts: all\n  role: [t]\n")).toBe("site.yml:2:3: [0]: unknown key 'role' (allowed: name, hosts, roles, optional)");
     expect(await site("- hosts: all\n  roles: t\n")).toBe('site.yml:2:10: [0].roles: expected a list, got "t"');
     expect(await site("- roles: [t]\n")).toBe("site.yml:1:3: [0]: 'hosts' is required");
     expect(await site("hosts: all\n")).toBe("site.yml:1:1: expected a list of plays (- hosts: ...), got a map");
