@@ -4,6 +4,7 @@ import { applyCommand } from "./commands/apply.js";
 import { inventoryCommand } from "./commands/inventory.js";
 import { labCommand } from "./commands/lab.js";
 import { planCommand } from "./commands/plan.js";
+import { pullCommand } from "./commands/pull.js";
 import { verifyCommand } from "./commands/verify.js";
 
 const program = new Command("bgpmesh-provision")
@@ -11,6 +12,7 @@ const program = new Command("bgpmesh-provision")
   .version("0.1.0");
 program.addCommand(planCommand());
 program.addCommand(applyCommand());
+program.addCommand(pullCommand());
 program.addCommand(verifyCommand());
 program.addCommand(inventoryCommand());
 program.addCommand(labCommand());
