@@ -17,6 +17,15 @@ program.addCommand(verifyCommand());
 program.addCommand(inventoryCommand());
 program.addCommand(labCommand());
 
+// A bug must still end in one line a person can read: Node's own report of an uncaught error
+// quotes the source line, which in the bundled CLI on a node is a whole minified file.
+const crash = (e: unknown) => {
+  console.error(`error: ${e instanceof Error ? (e.stack ?? e.message) : String(e)}`);
+  process.exit(70);
+};
+process.on("uncaughtException", crash);
+process.on("unhandledRejection", crash);
+
 try {
   await program.parseAsync(process.argv);
 } catch (e) {

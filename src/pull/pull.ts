@@ -92,7 +92,8 @@ export async function pull(opts: PullOptions): Promise<number> {
       log(`FAILED${checkout ? ` at commit ${checkout.commit.slice(0, 12)}` : ""}: nothing was changed; recorded in ${stateFile}`);
       return 1;
     }
-  }, opts.lockTimeoutSec * 1000);
+    // Beside the working copy, not in it: `git clean` would delete it.
+  }, opts.lockTimeoutSec * 1000, `${opts.checkoutDir}.lock`);
 }
 
 function inRepo(checkout: Checkout, path: string, what: string): string {
