@@ -14,8 +14,9 @@ if ! command -v node >/dev/null || ! node -e 'process.exit(Number(process.versio
 fi
 
 # The lab: debootstrap builds the hosts' image, systemd-nspawn boots them, dpkg-scanpackages
-# indexes their apt repository; OpenSSH reaches them.
-packages=(debootstrap systemd-container dpkg-dev openssh-client iproute2 debian-archive-keyring ca-certificates)
+# indexes their apt repository; OpenSSH reaches them. The tests: git serves a configuration
+# repository to pull mode, ruby checks the Vagrantfile.
+packages=(debootstrap systemd-container dpkg-dev openssh-client iproute2 debian-archive-keyring ca-certificates git ruby)
 missing=()
 for p in "${packages[@]}"; do
   dpkg-query -W -f '${Status}' "$p" 2>/dev/null | grep -q "install ok installed" || missing+=("$p")

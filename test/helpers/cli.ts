@@ -19,6 +19,8 @@ export interface LabInfo {
   sshConfigFile: string;
   knownHostsFile: string;
   bridge: string;
+  bridgeAddress: string;
+  index: number;
   subnet: string;
   hosts: { name: string; address: string; running: boolean; systemd?: string }[];
   dir: string;
