@@ -7,6 +7,22 @@ import type { HostPlan, PlannedHandler } from "./action.js";
 import { JOURNAL } from "./probe-script.js";
 
 export const DONE = "@@done";
+export const LAST_RUN_FILE = "/var/lib/bgpmesh/last-run.json";
+
+/** What the host keeps about the last apply or pull that reached it, for `status`. */
+export interface RunRecord {
+  file: string;
+  /** push or pull */
+  kind: string;
+  /** the machine the run came from */
+  from: string;
+}
+
+/** Writes the record (result, the steps done so far in $okc, the host's clock) whole, by rename. */
+export function recordScript(r: RunRecord, result: "ok" | "failed"): string {
+  const rest = JSON.stringify({ kind: r.kind, from: r.from, result }).slice(1, -1);
+  return `mkdir -p ${shellQuote(r.file.slice(0, r.file.lastIndexOf("/")))} && printf '{"at":"%s","changed":%s,%s}\\n' "$(date -Is)" "\${okc:-0}" ${shellQuote(rest)} > ${shellQuote(`${r.file}.tmp`)} && mv -f ${shellQuote(`${r.file}.tmp`)} ${shellQuote(r.file)}`;
+}
 /** printed when the steps before the first serial handler are done (see host-run.ts) */
 export const PHASE_ONE = "@@phase-one-done";
 
@@ -16,7 +32,7 @@ export const PHASE_ONE = "@@phase-one-done";
  * subshell tested by `||` would run with errexit switched off.
  */
 function step(id: string, script: string, onFailure: string[] = []): string[] {
-  return [`( set -e`, script, `) </dev/null >&2`, `if [ $? -ne 0 ]; then ${[...onFailure, `echo "@@failed ${id}"`, "exit 1"].join("; ")}; fi`, `echo "@@ok ${id}"`];
+  return [`( set -e`, script, `) </dev/null >&2`, `if [ $? -ne 0 ]; then ${[...onFailure, `echo "@@failed ${id}"`, "exit 1"].join("; ")}; fi`, `echo "@@ok ${id}"`, "okc=$((okc + 1))"];
 }
 
 /** The handler's command; for a serial one, then its `wait` retried every second until it succeeds or time runs out. */
@@ -45,9 +61,11 @@ export interface ApplyScripts {
  * host at a time: the command on the host reads its stdin as it goes, so the second part is only
  * sent when the controller gives this host its turn.
  */
-export function applyScripts(plan: HostPlan, journal = JOURNAL): ApplyScripts {
+export function applyScripts(plan: HostPlan, journal = JOURNAL, record?: RunRecord): ApplyScripts {
+  const failed = record ? [recordScript(record, "failed")] : [];
   const head = [
     "export LC_ALL=C DEBIAN_FRONTEND=noninteractive",
+    "okc=0",
     `mkdir -p ${journal.slice(0, journal.lastIndexOf("/"))}`,
     `owe() { grep -qxF -- "$1" ${journal} 2>/dev/null || printf '%s\\n' "$1" >> ${journal}; }`,
     `unowe() { if [ -f ${journal} ]; then grep -vxF -- "$1" ${journal} > ${journal}.new; mv -f ${journal}.new ${journal}; fi; }`,
@@ -58,12 +76,12 @@ export function applyScripts(plan: HostPlan, journal = JOURNAL): ApplyScripts {
     for (const h of a.notify) head.push(`owe ${shellQuote(h)}`);
     // A file step fails only before its rename: nothing changed, so it owes no handler after all.
     const undo = a.kind === "file" ? fresh.map((h) => `unowe ${shellQuote(h)}`) : [];
-    head.push(...step(`a${i}`, a.script, undo));
+    head.push(...step(`a${i}`, a.script, [...undo, ...failed]));
   });
-  const tail = [`rm -f ${journal}`, `echo ${DONE}`, ""];
+  const tail = [`rm -f ${journal}`, ...(record ? [recordScript(record, "ok")] : []), `echo ${DONE}`, ""];
   const split = plan.handlers.findIndex((h) => h.serial);
   const handlerSteps = (from: number, to: number) =>
-    plan.handlers.slice(from, to).flatMap((h, k) => step(`h${from + k}`, handlerScript(h)));
+    plan.handlers.slice(from, to).flatMap((h, k) => step(`h${from + k}`, handlerScript(h), failed));
   if (split < 0) return { first: [...head, ...handlerSteps(0, plan.handlers.length), ...tail].join("\n") };
   return {
     first: [...head, ...handlerSteps(0, split), `echo ${PHASE_ONE}`, ""].join("\n"),

@@ -8,7 +8,7 @@ import { stopwatch } from "../util/time.js";
 import type { ExecResult, Session, Transport } from "../transport/transport.js";
 import { UnreachableError } from "../transport/transport.js";
 import type { HostPlan } from "./action.js";
-import { applyScripts, parseApplyOutput, PHASE_ONE } from "./apply-script.js";
+import { applyScripts, LAST_RUN_FILE, parseApplyOutput, PHASE_ONE, recordScript, type RunRecord } from "./apply-script.js";
 import type { DesiredHost } from "./desired.js";
 import { parseProbe } from "./observed.js";
 import { hasChanges, planHost } from "./plan.js";
@@ -50,6 +50,8 @@ export interface HostRunOptions {
   beforeApply?: (plan: HostPlan) => void;
 }
 
+const runRecord = (opts: HostRunOptions): RunRecord => ({ file: LAST_RUN_FILE, kind: opts.runKind, from: hostname() });
+
 /** Lock, probe, then run whatever script arrives on stdin (none: nothing to change). */
 function lockedSession(desired: DesiredHost, timeoutSec: number, runKind: string): string {
   const owner = `${runKind} from ${hostname()} (pid ${process.pid})`;
@@ -88,7 +90,8 @@ export async function runHost(desired: DesiredHost, connect: () => Promise<Trans
     result.ok = plan.unchanged;
     const stale = opts.expected && staleReason(opts.expected, plan);
     if (stale || !opts.apply || !hasChanges(plan)) {
-      await session.end();
+      // An apply with nothing to change is still the last run that reached the host.
+      await session.end(opts.apply && !stale ? `${recordScript(runRecord(opts), "ok")}\n` : undefined);
       return finish(stale ? { status: "stale", error: stale } : { status: "ok" });
     }
     opts.beforeApply?.(plan);
@@ -113,7 +116,7 @@ function staleReason(expected: { observedDigest: string; actionsDigest: string }
 
 /** Sends the apply script; when a handler must run one host at a time, its part waits for this host's turn. */
 async function execute(host: string, session: Session, plan: HostPlan, opts: HostRunOptions): Promise<ExecResult> {
-  const scripts = applyScripts(plan);
+  const scripts = applyScripts(plan, undefined, runRecord(opts));
   if (!scripts.second) return session.end(scripts.first);
   const { handler, script } = scripts.second;
   session.write(scripts.first);

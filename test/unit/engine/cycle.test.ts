@@ -197,3 +197,20 @@ describe("probe → plan → apply", () => {
     expect(plan.actions).toEqual([]);
   });
 });
+
+describe("the last-run record a host keeps for `status`", () => {
+  it("says ok with the steps done, or failed with those done before the failure", async () => {
+    const record = { file: `${dir}/state/last-run.json`, kind: "push", from: "ctl \"one\"" };
+    const good = host([file(`${dir}/a.conf`, "a\n", { notify: ["note"] }), file(`${dir}/b.conf`, "b\n")]);
+    const plan = planHost(good, await probe(good), noSecret);
+    await run("sh", ["-s"], { input: applyScripts(plan, journal(), record).first });
+    const ok = JSON.parse(readFileSync(record.file, "utf8"));
+    expect(ok).toMatchObject({ kind: "push", from: 'ctl "one"', result: "ok", changed: 3 });
+    expect(Date.now() - Date.parse(ok.at)).toBeLessThan(60_000);
+
+    const bad = host([file(`${dir}/c.conf`, "c\n"), { kind: "command", name: "boom", run: "exit 3", notify: [], origin }]);
+    const plan2 = planHost(bad, await probe(bad), noSecret);
+    await run("sh", ["-s"], { input: applyScripts(plan2, journal(), record).first, allowFailure: true });
+    expect(JSON.parse(readFileSync(record.file, "utf8"))).toMatchObject({ result: "failed", changed: 1 });
+  });
+});
