@@ -22,6 +22,8 @@ export interface RenderedFile {
 }
 
 const TEMPLATE_SYNTAX = /{{|{%|{#/;
+// As Ansible's template module has it: a block tag does not leave its line break behind.
+const PARSE_OPTIONS = { trimBlocks: true };
 
 /** Whether a string needs rendering at all. */
 export function hasTemplateSyntax(text: string): boolean {
@@ -62,8 +64,7 @@ export class TemplateRenderer {
     this.#loader = new StrictLoader(templatesDir, { noCache: true });
     // dev: nunjucks then keeps the original error as the `cause` of the one it throws, which is how
     // renderError finds the check's TemplateProblem.
-    // trimBlocks as Ansible's template module has it: a block tag does not leave its line break behind.
-    this.env = new nunjucks.Environment(this.#loader, { autoescape: false, throwOnUndefined: true, trimBlocks: true, noCache: true, dev: true });
+    this.env = new nunjucks.Environment(this.#loader, { autoescape: false, throwOnUndefined: true, ...PARSE_OPTIONS, noCache: true, dev: true });
     for (const [name, fn] of Object.entries({ ...filters, ...checkFilters })) this.env.addFilter(name, fn as (...args: unknown[]) => unknown);
   }
 
@@ -115,7 +116,8 @@ export class TemplateRenderer {
   #compile(src: string, name: string): Props {
     let ast;
     try {
-      ast = parseTemplate(src, name, {});
+      // The parser, not the Environment, applies trimBlocks: it must get the option itself.
+      ast = parseTemplate(src, name, PARSE_OPTIONS);
     } catch (e) {
       const err = e as { lineno?: number; message?: string };
       const message = String(err.message ?? e).replace(/^\(.*?\)( \[Line \d+(, Column \d+)?\])?\s*/, "");

@@ -75,12 +75,10 @@ describe("the fixture project", () => {
         "",
         "# node3 (groups: ungrouped)",
         "greeting = hello",
-        "port = 8080", // role default: node3 is not in mesh
-        "",
+        "port = 8080", // role default: node3 is not in mesh; the if and set tags leave no line
         "",
         "peers = node1 node2 ", // groups.all, in inventory order
         "etcd = 192.0.2.11:2379", // node1's etcd_port comes from its own role etcd, which node3 lacks
-        "",
         "extra = none",
         "default = unset",
         "",
