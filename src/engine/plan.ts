@@ -46,8 +46,12 @@ export function planHost(desired: DesiredHost, observed: Observed, hasSecret: (t
 
   const notified = new Set(actions.flatMap((a) => a.notify));
   const owed = new Set(observed.pendingHandlers);
-  const handlers: PlannedHandler[] = desired.handlers
-    .filter((h) => notified.has(h.name) || owed.has(h.name))
+  const due = desired.handlers.filter((h) => notified.has(h.name) || owed.has(h.name));
+  // A restart covers a reload of the same unit, and a reload right after a restart can reach the
+  // daemon before it handles SIGHUP (Prometheus then exits, and systemd counts that as clean).
+  const restarted = new Set(due.flatMap((h) => /^systemctl restart (\S+)$/.exec(h.run)?.[1] ?? []));
+  const handlers: PlannedHandler[] = due
+    .filter((h) => !restarted.has(/^systemctl reload (\S+)$/.exec(h.run)?.[1] ?? ""))
     .map((h) => ({
       name: h.name,
       run: h.run,

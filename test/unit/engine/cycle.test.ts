@@ -214,3 +214,20 @@ describe("the last-run record a host keeps for `status`", () => {
     expect(JSON.parse(readFileSync(record.file, "utf8"))).toMatchObject({ result: "failed", changed: 1 });
   });
 });
+
+describe("handlers", () => {
+  it("a restart of a unit makes a reload of the same unit due in the same run unnecessary", async () => {
+    const d: DesiredHost = {
+      host: "local",
+      roles: ["t"],
+      resources: [file(`${dir}/a.conf`, "a\n", { notify: ["reload p"] }), file(`${dir}/b.conf`, "b\n", { notify: ["restart p", "reload q"] })],
+      handlers: [
+        { name: "restart p", run: "systemctl restart p", origin },
+        { name: "reload p", run: "systemctl reload p", origin },
+        { name: "reload q", run: "systemctl reload q", origin },
+      ],
+    };
+    const plan = planHost(d, await probe(d), noSecret);
+    expect(plan.handlers.map((h) => h.name)).toEqual(["restart p", "reload q"]);
+  });
+});
