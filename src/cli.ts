@@ -5,6 +5,7 @@ import { inventoryCommand } from "./commands/inventory.js";
 import { labCommand } from "./commands/lab.js";
 import { planCommand } from "./commands/plan.js";
 import { pullCommand } from "./commands/pull.js";
+import { statusCommand } from "./commands/status.js";
 import { verifyCommand } from "./commands/verify.js";
 
 const program = new Command("bgpmesh-provision")
@@ -14,6 +15,7 @@ program.addCommand(planCommand());
 program.addCommand(applyCommand());
 program.addCommand(pullCommand());
 program.addCommand(verifyCommand());
+program.addCommand(statusCommand());
 program.addCommand(inventoryCommand());
 program.addCommand(labCommand());
 

@@ -1,9 +1,9 @@
 // Options shared by `plan` and `apply`, named as ansible-playbook names them where it has one.
 import { Command, InvalidArgumentError, Option } from "commander";
-import { connectionOf, resolveHostVars, type Inventory } from "../inventory/index.js";
+import type { Inventory } from "../inventory/index.js";
 import type { RunOptions } from "../engine/run.js";
 import { useColor } from "../output/style.js";
-import { connectSsh } from "../transport/ssh.js";
+import { connectHost } from "./connect.js";
 import { projectFile } from "../util/project.js";
 
 export interface CommonFlags {
@@ -49,11 +49,7 @@ export function runOptions(flags: CommonFlags, extra: Partial<RunOptions> & Pick
     lockTimeoutSec: flags.lockTimeout,
     jsonReport: flags.json,
     color: flags.color,
-    connect: (inv: Inventory, host: string) =>
-      connectSsh(host, connectionOf(resolveHostVars(inv, host)), {
-        acceptNewHostKeys: flags.acceptNewHostKeys === true,
-        connectTimeoutMs: flags.timeout * 1000,
-      }),
+    connect: (inv: Inventory, host: string) => connectHost(inv, host, flags),
     out: (t) => process.stdout.write(t),
     err: (t) => process.stderr.write(t),
     ...extra,

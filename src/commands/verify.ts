@@ -1,12 +1,12 @@
 import { Command, InvalidArgumentError } from "commander";
 import pLimit from "p-limit";
-import { connectionOf, hostsOf, loadInventory, parseExtraVars, resolveHostVars } from "../inventory/index.js";
+import { hostsOf, loadInventory, parseExtraVars } from "../inventory/index.js";
 import { ETCD_GROUP, MESH_GROUP } from "../mesh/derive.js";
 import { hostValues, loadProject } from "../roles/index.js";
-import { connectSsh } from "../transport/ssh.js";
 import type { Transport } from "../transport/transport.js";
 import { projectFile } from "../util/project.js";
 import { sleep, stopwatch } from "../util/time.js";
+import { connectHost } from "./connect.js";
 import { judge, type MeshNode } from "../verify/matrix.js";
 import { observeScript, parseObservation, type HostView } from "../verify/observe.js";
 
@@ -50,7 +50,7 @@ export function verifyCommand(): Command {
       const connect = (h: string) => {
         let t = transports.get(h);
         if (!t) {
-          t = connectSsh(h, connectionOf(resolveHostVars(inv, h)), { connectTimeoutMs: flags.timeout * 1000 });
+          t = connectHost(inv, h, { timeout: flags.timeout });
           t.catch(() => transports.delete(h));
           transports.set(h, t);
         }
