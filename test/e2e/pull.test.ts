@@ -41,6 +41,8 @@ function inventoryText(extra = ""): string {
       vars:
         pull_repo_url: git://${lab.bridgeAddress}:${9418 + lab.index}/cfg
         pull_sleep: 0
+        # Never on its own during the test (February 31st): every run here is started by hand.
+        pull_cron_schedule: "0 0 31 2 *"
 ${extra}`;
 }
 

@@ -20,8 +20,8 @@ const INVENTORY = `all:
         pull_interval_minutes: 60
 `;
 
-async function files(runKind: RunKind): Promise<Map<string, { content: string; mode?: string; secret?: boolean }>> {
-  const dir = await writeTree({ "inventory.yml": INVENTORY });
+async function files(runKind: RunKind, inventory = INVENTORY): Promise<Map<string, { content: string; mode?: string; secret?: boolean }>> {
+  const dir = await writeTree({ "inventory.yml": inventory });
   const inv = await loadInventory(`${dir}/inventory.yml`);
   const project = await loadProject(projectFile("site.yml"), { runKind });
   const out = new Map();
@@ -44,5 +44,10 @@ describe("the pull role, as the shipped site.yml gives it to hosts of the group 
     const f = await files("pull");
     expect(f.has("/usr/local/lib/bgpmesh-provision.tgz")).toBe(false);
     expect(f.has("/etc/cron.d/bgpmesh-pull")).toBe(true);
+  });
+
+  it("takes a whole cron schedule instead of the interval", async () => {
+    const f = await files("push", INVENTORY.replace("pull_interval_minutes: 60", 'pull_cron_schedule: "30 3 * * *"'));
+    expect(f.get("/etc/cron.d/bgpmesh-pull")!.content).toContain("\n30 3 * * * root systemctl start bgpmesh-pull.service\n");
   });
 });
