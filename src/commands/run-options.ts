@@ -17,6 +17,8 @@ export interface CommonFlags {
   lockTimeout: number;
   json?: string;
   color: boolean;
+  pkiDir?: string;
+  renewCerts?: boolean;
 }
 
 const positive = (what: string) => (value: string) => {
@@ -36,6 +38,8 @@ export function addCommonOptions(cmd: Command): Command {
     .option("-T, --timeout <seconds>", "SSH connect timeout", positive("--timeout"), 10)
     .option("--lock-timeout <seconds>", "how long to wait for another apply or pull to release a host", positive("--lock-timeout"), 60)
     .option("--json <file>", "also write a machine-readable report (secrets masked)")
+    .option("--pki-dir <dir>", "the mesh CA's folder (default: pki/ beside the inventory; made on first use)")
+    .option("--renew-certs", "issue every host certificate again now, whatever its expiry")
     .addOption(new Option("--no-color", "no ANSI colours").default(useColor()));
 }
 
@@ -49,6 +53,8 @@ export function runOptions(flags: CommonFlags, extra: Partial<RunOptions> & Pick
     lockTimeoutSec: flags.lockTimeout,
     jsonReport: flags.json,
     color: flags.color,
+    ...(flags.pkiDir && { pkiDir: flags.pkiDir }),
+    ...(flags.renewCerts && { renewCerts: true }),
     connect: (inv: Inventory, host: string) => connectHost(inv, host, flags),
     out: (t) => process.stdout.write(t),
     err: (t) => process.stderr.write(t),

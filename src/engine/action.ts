@@ -21,6 +21,11 @@ export interface Action {
   script: string;
   /** true when the script holds a secret value */
   secret: boolean;
+  /**
+   * a certificate to issue: the script prints the host's certificate request, the controller signs
+   * it with these names, and the next part of the apply script writes the certificate
+   */
+  sign?: { commonName: string; ips: string[]; dns: string[]; days: number; certPath: string };
 }
 
 export interface PlannedHandler {
@@ -48,6 +53,8 @@ export interface HostPlan {
   unchanged: number;
   /** handlers named in the host's journal that no role defines any more */
   unknownOwed: string[];
+  /** facts worth showing beside the changes, e.g. when a certificate expires */
+  notes: string[];
 }
 
 export interface PlanContext {
@@ -58,6 +65,9 @@ export interface PlanContext {
   writes: Set<string>;
   /** true when `text` contains a secret value */
   hasSecret: (text: string) => boolean;
+  /** the time the plan is made for (certificate expiry) */
+  now: Date;
+  notes: string[];
 }
 
 /** One kind of resource: what the probe must look at, and the actions that close the gap. */

@@ -3,7 +3,8 @@
 // notifies are written to the host's journal BEFORE the step runs, so a run that dies half-way
 // leaves them owed, and the next apply runs them.
 import { shellQuote } from "../util/shell.js";
-import type { HostPlan, PlannedHandler } from "./action.js";
+import { writeCertificateScript } from "../resources/certificate.js";
+import type { Action, HostPlan, PlannedHandler } from "./action.js";
 import { JOURNAL } from "./probe-script.js";
 
 export const DONE = "@@done";
@@ -49,43 +50,91 @@ function handlerScript(h: PlannedHandler): string {
   ].join("\n");
 }
 
+/** A certificate the controller signs half-way through the apply script (see host-run.ts). */
+export interface SignPause {
+  /** the step's id: the script printed "@@csr <id> <base64 request>" then "@@csr-end <id>" */
+  id: string;
+  spec: NonNullable<Action["sign"]>;
+  /** what to send once signed: the step that writes the certificate, then the script up to the next pause */
+  resume: (certPem: string) => string;
+  /** what to send when signing failed: the step fails, the script stops */
+  abort: (reason: string) => string;
+}
+
 export interface ApplyScripts {
-  /** everything, or the steps before the first serial handler */
+  /** everything, or the script up to its first pause */
   first: string;
+  /** certificates to sign, in order; after the last one's `resume` comes `second`, if any */
+  signs: SignPause[];
   /** from the first serial handler on: sent only while this host holds that handler's turn */
   second?: { handler: string; script: string };
 }
 
+export const csrEnd = (id: string) => `@@csr-end ${id}`;
+
+/** The certificate request a paused script printed before `csrEnd(id)`, as PEM. */
+export function requestFrom(output: string, id: string): string {
+  const line = output.split("\n").find((l) => l.startsWith(`@@csr ${id} `));
+  const pem = Buffer.from(line?.slice(`@@csr ${id} `.length).trim() ?? "", "base64").toString("utf8");
+  if (!pem.includes("CERTIFICATE REQUEST")) throw new Error("the host printed no certificate request (is its key readable?)");
+  return pem;
+}
+
 /**
- * The script that applies a host's plan, in one piece, or in two when a handler must run on one
- * host at a time: the command on the host reads its stdin as it goes, so the second part is only
- * sent when the controller gives this host its turn.
+ * The script that applies a host's plan. It is sent in pieces when the controller has work to do
+ * in between: each certificate to issue pauses it (the host prints its request, the controller
+ * signs it, the next piece writes the certificate), and a handler that must run on one host at a
+ * time waits for this host's turn. The command on the host reads its stdin as it goes.
  */
 export function applyScripts(plan: HostPlan, journal = JOURNAL, record?: RunRecord): ApplyScripts {
   const failed = record ? [recordScript(record, "failed")] : [];
-  const head = [
+  let piece = [
     "export LC_ALL=C DEBIAN_FRONTEND=noninteractive",
     "okc=0",
     `mkdir -p ${journal.slice(0, journal.lastIndexOf("/"))}`,
     `owe() { grep -qxF -- "$1" ${journal} 2>/dev/null || printf '%s\\n' "$1" >> ${journal}; }`,
     `unowe() { if [ -f ${journal} ]; then grep -vxF -- "$1" ${journal} > ${journal}.new; mv -f ${journal}.new ${journal}; fi; }`,
   ];
+  const pieces: string[][] = [piece];
+  const signs: Omit<SignPause, "resume">[] = [];
   const owedBefore = new Set(plan.handlers.filter((h) => h.owed).map((h) => h.name));
   plan.actions.forEach((a, i) => {
+    const id = `a${i}`;
     const fresh = a.notify.filter((h) => !owedBefore.has(h));
-    for (const h of a.notify) head.push(`owe ${shellQuote(h)}`);
+    for (const h of a.notify) piece.push(`owe ${shellQuote(h)}`);
     // A file step fails only before its rename: nothing changed, so it owes no handler after all.
-    const undo = a.kind === "file" ? fresh.map((h) => `unowe ${shellQuote(h)}`) : [];
-    head.push(...step(`a${i}`, a.script, [...undo, ...failed]));
+    const undo = a.kind === "file" || a.sign ? fresh.map((h) => `unowe ${shellQuote(h)}`) : [];
+    if (!a.sign) {
+      piece.push(...step(id, a.script, [...undo, ...failed]));
+      return;
+    }
+    piece.push(`printf '@@csr ${id} '; ${a.script}; echo`, `echo ${shellQuote(csrEnd(id))}`, "");
+    const onFailure = [...undo, ...failed];
+    const sign = a.sign;
+    signs.push({
+      id,
+      spec: sign,
+      abort: (reason) => [`echo ${shellQuote(`cannot issue the certificate: ${reason}`)} >&2`, ...onFailure, `echo "@@failed ${id}"`, "exit 1", ""].join("\n"),
+    });
+    piece = [...step(id, writeCertificateScript(sign.certPath, "@@PEM@@"), onFailure)];
+    pieces.push(piece);
   });
   const tail = [`rm -f ${journal}`, ...(record ? [recordScript(record, "ok")] : []), `echo ${DONE}`, ""];
   const split = plan.handlers.findIndex((h) => h.serial);
   const handlerSteps = (from: number, to: number) =>
     plan.handlers.slice(from, to).flatMap((h, k) => step(`h${from + k}`, handlerScript(h), failed));
-  if (split < 0) return { first: [...head, ...handlerSteps(0, plan.handlers.length), ...tail].join("\n") };
+  let second: ApplyScripts["second"];
+  if (split < 0) piece.push(...handlerSteps(0, plan.handlers.length), ...tail);
+  else {
+    piece.push(...handlerSteps(0, split), `echo ${PHASE_ONE}`, "");
+    second = { handler: plan.handlers[split]!.name, script: [...handlerSteps(split, plan.handlers.length), ...tail].join("\n") };
+  }
+  const texts = pieces.map((p) => p.join("\n"));
   return {
-    first: [...head, ...handlerSteps(0, split), `echo ${PHASE_ONE}`, ""].join("\n"),
-    second: { handler: plan.handlers[split]!.name, script: [...handlerSteps(split, plan.handlers.length), ...tail].join("\n") },
+    first: texts[0]!,
+    // The certificate goes in a quoted here-document: nothing in it is expanded.
+    signs: signs.map((s, k) => ({ ...s, resume: (pem: string) => texts[k + 1]!.replace("@@PEM@@", () => pem.trimEnd()) })),
+    ...(second && { second }),
   };
 }
 

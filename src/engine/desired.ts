@@ -71,7 +71,32 @@ export interface CommandResource {
   origin: Origin;
 }
 
-export type Resource = PackageResource | FileResource | DirectoryResource | ServiceResource | CommandResource;
+/**
+ * A private key made on the host (never read by the controller) and a certificate for it, signed
+ * by the controller's CA during the apply; the CA's own certificate is written beside them.
+ */
+export interface CertificateResource {
+  kind: "certificate";
+  key: string;
+  cert: string;
+  ca: string;
+  /** the CA certificate (PEM) when the controller has it; a pull checks against the host's copy */
+  caPem?: string;
+  commonName: string;
+  ips: string[];
+  dns: string[];
+  /** the key's group (mode 0640); the certificates are 0644 */
+  group: string;
+  days: number;
+  /** renewed this many days before it expires */
+  renewDays: number;
+  /** renew now whatever the expiry (apply --renew-certs) */
+  renew?: boolean;
+  notify: string[];
+  origin: Origin;
+}
+
+export type Resource = PackageResource | FileResource | DirectoryResource | ServiceResource | CommandResource | CertificateResource;
 
 export interface Handler {
   name: string;

@@ -8,7 +8,8 @@ import { stopwatch } from "../util/time.js";
 import type { ExecResult, Session, Transport } from "../transport/transport.js";
 import { UnreachableError } from "../transport/transport.js";
 import type { HostPlan } from "./action.js";
-import { applyScripts, LAST_RUN_FILE, parseApplyOutput, PHASE_ONE, recordScript, type RunRecord } from "./apply-script.js";
+import { applyScripts, csrEnd, LAST_RUN_FILE, parseApplyOutput, PHASE_ONE, recordScript, requestFrom, type RunRecord } from "./apply-script.js";
+import type { Action } from "./action.js";
 import type { DesiredHost } from "./desired.js";
 import { parseProbe } from "./observed.js";
 import { hasChanges, planHost } from "./plan.js";
@@ -48,6 +49,8 @@ export interface HostRunOptions {
   /** named in the lock's owner file, for whoever has to wait */
   runKind: "push" | "pull";
   beforeApply?: (plan: HostPlan) => void;
+  /** signs a host's certificate request with the mesh CA (push only) */
+  sign?: (spec: NonNullable<Action["sign"]>, csrPem: string) => Promise<string>;
 }
 
 const runRecord = (opts: HostRunOptions): RunRecord => ({ file: LAST_RUN_FILE, kind: opts.runKind, from: hostname() });
@@ -114,20 +117,38 @@ function staleReason(expected: { observedDigest: string; actionsDigest: string }
   return undefined;
 }
 
-/** Sends the apply script; when a handler must run one host at a time, its part waits for this host's turn. */
+/**
+ * Sends the apply script, piece by piece when the controller has work in between: a certificate to
+ * sign (the host printed its request), or a handler that must wait for this host's turn.
+ */
 async function execute(host: string, session: Session, plan: HostPlan, opts: HostRunOptions): Promise<ExecResult> {
   const scripts = applyScripts(plan, undefined, runRecord(opts));
-  if (!scripts.second) return session.end(scripts.first);
-  const { handler, script } = scripts.second;
+  if (scripts.signs.length === 0 && !scripts.second) return session.end(scripts.first);
   session.write(scripts.first);
+  for (const [k, pause] of scripts.signs.entries()) {
+    const printed = await session.readUntil(csrEnd(pause.id)).catch(() => undefined);
+    // The script stopped before printing the request: a step failed, its output says which.
+    if (printed === undefined) return session.end();
+    let next: string;
+    try {
+      if (!opts.sign) throw new Error("this run cannot sign certificates (a pull has no CA: run apply from the controller)");
+      next = pause.resume(await opts.sign(pause.spec, requestFrom(printed, pause.id)));
+      opts.progress(host, `signed ${pause.spec.certPath} (CN=${pause.spec.commonName}, ${pause.spec.days} days)`);
+    } catch (e) {
+      return session.end(pause.abort((e as Error).message));
+    }
+    if (k === scripts.signs.length - 1 && !scripts.second) return session.end(next);
+    session.write(next);
+  }
+  const second = scripts.second!;
   const firstDone = await session.readUntil(PHASE_ONE).then(
     () => true,
     () => false,
   );
   if (!firstDone) return session.end();
-  return opts.serialize(handler, () => {
-    opts.progress(host, `handler ${handler}: this host's turn (one host at a time)`);
-    return session.end(script);
+  return opts.serialize(second.handler, () => {
+    opts.progress(host, `handler ${second.handler}: this host's turn (one host at a time)`);
+    return session.end(second.script);
   });
 }
 

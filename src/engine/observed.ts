@@ -33,13 +33,15 @@ export interface Observed {
   pendingHandlers: string[];
   /** by handler index: the answer of its `serial` test */
   serialHandlers: Record<number, boolean>;
+  /** by resource index: a certificate resource's public key, certificate and CA file (public data only) */
+  certs: Record<number, { publicKey?: string; cert?: string; ca?: string }>;
 }
 
 const fourDigits = (mode: string) => mode.padStart(4, "0");
 
 /** Parses the probe's output (see probe-script.ts for the line format). */
 export function parseProbe(output: string): Observed {
-  const o: Observed = { hostname: "", systemd: false, packages: {}, paths: {}, units: {}, guards: {}, pendingHandlers: [], serialHandlers: {} };
+  const o: Observed = { hostname: "", systemd: false, packages: {}, paths: {}, units: {}, guards: {}, pendingHandlers: [], serialHandlers: {}, certs: {} };
   for (const line of output.split("\n")) {
     const f = line.split("\t");
     switch (f[0]) {
@@ -47,6 +49,17 @@ export function parseProbe(output: string): Observed {
         if (f[1] === "hostname") o.hostname = f[2] ?? "";
         if (f[1] === "systemd") o.systemd = f[2] === "yes";
         break;
+      case "K":
+      case "X":
+      case "A": {
+        const i = Number(f[1]);
+        const text = Buffer.from(f[2] ?? "", "base64").toString("utf8");
+        const c = (o.certs[i] ??= {});
+        if (f[0] === "K") c.publicKey = text;
+        else if (f[0] === "X") c.cert = text;
+        else c.ca = text;
+        break;
+      }
       case "P":
         // db:Status-Abbrev is "ii " for an installed package
         o.packages[f[1]!] = { installed: (f[2] ?? "").startsWith("ii"), version: f[3] ?? "" };

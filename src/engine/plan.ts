@@ -28,10 +28,11 @@ function mergePackages(resources: Resource[]): Resource[] {
   });
 }
 
-export function planHost(desired: DesiredHost, observed: Observed, hasSecret: (text: string) => boolean): HostPlan {
+export function planHost(desired: DesiredHost, observed: Observed, hasSecret: (text: string) => boolean, now: Date = new Date()): HostPlan {
   const actions: Action[] = [];
   let unchanged = 0;
-  const ctx: PlanContext = { observed, installsPackages: false, writes: new Set(), hasSecret };
+  const notes: string[] = [];
+  const ctx: PlanContext = { observed, installsPackages: false, writes: new Set(), hasSecret, now, notes };
   mergePackages(desired.resources).forEach((r, index) => {
     if (r.kind === "package" && r.names.length === 0) return;
     const planned = unitFor(r).plan(r, index, ctx);
@@ -70,6 +71,7 @@ export function planHost(desired: DesiredHost, observed: Observed, hasSecret: (t
     handlers,
     unchanged,
     unknownOwed: [...owed].filter((h) => !known.has(h)),
+    notes,
   };
 }
 

@@ -1,7 +1,8 @@
 // inventory → desired state per host → (in parallel, per host) lock + probe → plan → apply → recap.
 // Every input is checked before any host is touched: a bad inventory, role or template stops
 // the run with its file:line error while nothing has been contacted.
-import { writeFileSync } from "node:fs";
+import { existsSync, writeFileSync } from "node:fs";
+import { dirname, join } from "node:path";
 import pLimit from "p-limit";
 import {
   collectSecrets,
@@ -12,7 +13,8 @@ import {
   varValues,
   type Inventory,
 } from "../inventory/index.js";
-import { desiredState, loadProject, projectSecrets, type RunKind } from "../roles/index.js";
+import { desiredState, loadProject, projectSecrets, rolesOfHost, type Project, type RunKind } from "../roles/index.js";
+import { loadOrCreateCa, signRequest, type Ca } from "../pki/ca.js";
 import type { Transport } from "../transport/transport.js";
 import { stopwatch } from "../util/time.js";
 import type { DesiredHost } from "./desired.js";
@@ -44,6 +46,10 @@ export interface RunOptions {
   runKind?: RunKind;
   /** print each host's plan, with diffs, before applying it (pull mode's log) */
   showPlanBeforeApply?: boolean;
+  /** the mesh CA's folder; default pki/ beside the inventory */
+  pkiDir?: string;
+  /** issue every certificate again now (apply --renew-certs) */
+  renewCerts?: boolean;
   connect: (inv: Inventory, host: string) => Promise<Transport>;
   out: (text: string) => void;
   err: (text: string) => void;
@@ -77,6 +83,7 @@ export async function runPlaybook(opts: RunOptions): Promise<RunSummary> {
     if (gone.length) throw new Error(`${opts.planFile}: planned host(s) ${gone.join(", ")} are no longer in ${inventoryPath}`);
     hosts = hosts.filter((h) => planned.includes(h));
   }
+  const ca = await meshCa(opts, project, inv, hosts, inventoryPath);
   const desired = new Map<string, DesiredHost>();
   for (const h of hosts) desired.set(h, await desiredState(project, inv, h));
 
@@ -105,6 +112,7 @@ export async function runPlaybook(opts: RunOptions): Promise<RunSummary> {
           progress,
           serialize,
           runKind,
+          ...(ca && { sign: (spec, csr) => signRequest(ca, csr, spec) }),
           beforeApply: opts.showPlanBeforeApply ? (plan) => opts.out(redact(renderPlan(plan, { diff: true, color: opts.color }))) : undefined,
         });
         progress(h, statusLine(r, opts.apply));
@@ -128,6 +136,24 @@ export async function runPlaybook(opts: RunOptions): Promise<RunSummary> {
     changes: results.some((r) => (opts.apply ? r.changed > 0 : r.plan !== undefined && hasChanges(r.plan))),
     failed: results.some((r) => r.status === "failed" || r.status === "unreachable" || r.status === "stale"),
   };
+}
+
+/**
+ * The CA, when a host of this run has a certificate resource and this is a push: made on first use
+ * beside the inventory, with a .gitignore so its key is not committed with a configuration
+ * repository by mistake.
+ */
+async function meshCa(opts: RunOptions, project: Project, inv: Inventory, hosts: string[], inventoryPath: string): Promise<Ca | undefined> {
+  project.pki.renew = opts.renewCerts === true;
+  if (project.runKind !== "push") return undefined;
+  const uses = hosts.some((h) => rolesOfHost(project, inv, h).some((r) => project.roles.get(r)?.resources.some((x) => x.kind === "certificate")));
+  if (!uses) return undefined;
+  const dir = opts.pkiDir ?? join(dirname(inventoryPath), "pki");
+  const ca = await loadOrCreateCa(dir, "bgpmesh mesh CA", (msg) => opts.err(`${msg}\n`));
+  const ignore = join(dir, ".gitignore");
+  if (!existsSync(ignore)) writeFileSync(ignore, "# The CA's private key stays on the controller that made it.\nca.key\n*.new\n");
+  project.pki.caPem = ca.certPem;
+  return ca;
 }
 
 function statusLine(r: HostResult, apply: boolean): string {

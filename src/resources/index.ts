@@ -1,5 +1,6 @@
 import type { ResourceUnit } from "../engine/action.js";
 import type { Resource } from "../engine/desired.js";
+import { certificateUnit } from "./certificate.js";
 import { commandUnit } from "./command.js";
 import { directoryUnit } from "./directory.js";
 import { fileUnit } from "./file.js";
@@ -12,6 +13,7 @@ const UNITS: { [K in Resource["kind"]]: ResourceUnit<Extract<Resource, { kind: K
   directory: directoryUnit,
   service: serviceUnit,
   command: commandUnit,
+  certificate: certificateUnit,
 };
 
 export function unitFor<R extends Resource>(r: R): ResourceUnit<R> {

@@ -20,7 +20,7 @@ export function desiredState(project: Project, inv: Inventory, host: string): De
   for (const name of roles) {
     const role = project.roles.get(name);
     if (!role) continue;
-    const expander = new Expander(role.renderer, scope);
+    const expander = new Expander(role.renderer, scope, project.pki);
     for (const r of role.resources) {
       const res = expander.resource(r);
       if (!res) continue;

@@ -23,6 +23,7 @@ export class Expander {
   constructor(
     readonly renderer: TemplateRenderer,
     readonly scope: RenderScope,
+    readonly pki: { caPem?: string; renew: boolean } = { renew: false },
   ) {}
 
   #error(at: Str["at"], problem: string): InventoryError {
@@ -102,6 +103,32 @@ export class Expander {
           notify: r.notify,
           origin,
         };
+      case "certificate": {
+        const names = (list: Str[]) => list.map((n) => this.render(n).trim()).filter(Boolean);
+        const days = (s: Str, min: number) => {
+          const n = Number(this.render(s));
+          if (!Number.isInteger(n) || n < min) throw this.#error(s.at, `expected a whole number of days, at least ${min}`);
+          return n;
+        };
+        const commonName = this.render(r.commonName);
+        if (!/^[A-Za-z0-9_.@-]+$/.test(commonName)) throw this.#error(r.commonName.at, `not a usable certificate name: ${JSON.stringify(commonName)}`);
+        return {
+          kind: r.kind,
+          key: this.path(r.key),
+          cert: this.path(r.cert),
+          ca: this.path(r.ca),
+          ...(this.pki.caPem && { caPem: this.pki.caPem }),
+          commonName,
+          ips: names(r.ips),
+          dns: names(r.dns),
+          group: this.render(r.group),
+          days: days(r.days, 1),
+          renewDays: days(r.renewDays, 0),
+          ...(this.pki.renew && { renew: true }),
+          notify: r.notify,
+          origin,
+        };
+      }
     }
   }
 

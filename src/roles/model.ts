@@ -33,7 +33,8 @@ export type RoleResource =
   | (FileLike & { kind: "template"; src: Str; dest: Str; validate?: Str; force?: boolean })
   | (FileLike & { kind: "copy"; content?: Str; file?: Str; dest: Str; validate?: Str; force?: boolean })
   | (Base & { kind: "service"; name: Str; enabled?: boolean; state?: "started" | "stopped"; notify: string[] })
-  | (Base & { kind: "command"; name: Str; run: Str; creates?: Str; unless?: Str; notify: string[] });
+  | (Base & { kind: "command"; name: Str; run: Str; creates?: Str; unless?: Str; notify: string[] })
+  | (Base & { kind: "certificate"; key: Str; cert: Str; ca: Str; commonName: Str; ips: Str[]; dns: Str[]; group: Str; days: Str; renewDays: Str; notify: string[] });
 
 export interface RoleHandler {
   name: string;
@@ -83,6 +84,8 @@ export interface Project {
   renderer: TemplateRenderer;
   /** templates see it as `bgpmesh_run_kind`: a pull runs on the node, from the tool installed there */
   runKind: RunKind;
+  /** run inputs for certificate resources: the mesh CA (a push has it) and `apply --renew-certs` */
+  pki: { caPem?: string; renew: boolean };
 }
 
 export type RunKind = "push" | "pull";

@@ -45,7 +45,7 @@ export async function loadProject(siteFile: string, opts: ProjectOptions = {}): 
     const roleDir = roleDirs.get(name)!;
     if (!roles.has(name)) roles.set(name, await loadRole(name, { dir: roleDir, renderer: rendererOf(roleDir), env }));
   }
-  return { siteFile, dir, plays: site.plays, roles, renderer: rendererOf(dir), runKind: opts.runKind ?? "push" };
+  return { siteFile, dir, plays: site.plays, roles, renderer: rendererOf(dir), runKind: opts.runKind ?? "push", pki: { renew: false } };
 }
 
 /** Every secret in the roles' defaults, for scrubbing output (the inventory's are found there). */

@@ -102,8 +102,30 @@ export function parseResource(ctx: ParseContext, item: unknown, index: number): 
     case "command":
       res = { kind, ...base, name: str("name"), run: str("run"), notify, ...(opt("creates") && { creates: str("creates") }), ...(opt("unless") && { unless: str("unless") }) };
       break;
+    case "certificate": {
+      const list = (field: string) => ((data[field] as string[] | undefined) ?? []).map((text, i) => ({ text, at: stringAt(src, node, [field, i], key, at) }));
+      const days = (field: string, fallback: number): Str => {
+        const value = data[field];
+        return typeof value === "number" ? { text: String(value), at: { ...at, key: keyPathOf(key, [field]) } } : str(field, String(fallback));
+      };
+      res = {
+        kind,
+        ...base,
+        key: str("key"),
+        cert: str("cert"),
+        ca: str("ca"),
+        commonName: str("common_name"),
+        ips: list("ips"),
+        dns: list("dns"),
+        group: str("group", "root"),
+        days: days("days", 365),
+        renewDays: days("renew_days", 30),
+        notify,
+      };
+      break;
+    }
   }
-  for (const field of ["path", "dest", "creates"] as const) {
+  for (const field of ["path", "dest", "creates", "key", "cert", "ca"] as const) {
     const value = (res as unknown as Partial<Record<string, Str>>)[field];
     const problem = value && !hasTemplateSyntax(value.text) ? absolutePathProblem(value.text) : undefined;
     if (value && problem) throw new InventoryError(value.at, problem);

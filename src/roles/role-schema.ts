@@ -21,6 +21,19 @@ export const KIND_SCHEMAS = {
   copy: z.strictObject({ content: text.optional(), file: text.optional(), dest: text, ...common, validate: text.optional(), force: z.boolean().optional(), notify, when }),
   service: z.strictObject({ name: text, enabled: z.boolean().optional(), state: z.enum(["started", "stopped"]).optional(), notify, when }),
   command: z.strictObject({ name: text, run: text, creates: text.optional(), unless: text.optional(), notify, when }),
+  certificate: z.strictObject({
+    key: text,
+    cert: text,
+    ca: text,
+    common_name: text,
+    ips: z.array(text).optional(),
+    dns: z.array(text).optional(),
+    group: text.optional(),
+    days: z.union([z.number().int().positive(), text], { error: "expected a number of days" }).optional(),
+    renew_days: z.union([z.number().int().nonnegative(), text], { error: "expected a number of days" }).optional(),
+    notify,
+    when,
+  }),
 } as const;
 
 export type Kind = keyof typeof KIND_SCHEMAS;

@@ -1,0 +1,104 @@
+// A key made on the host and a certificate the controller's CA signs for it. The probe reads only
+// public data (the key's public half, the certificate, the CA file); the plan decides from them
+// whether to make the key, (re)issue the certificate, or rewrite the CA file.
+import type { Action, PlanContext, ResourceUnit } from "../engine/action.js";
+import type { CertificateResource } from "../engine/desired.js";
+import { describeCertificate } from "../pki/ca.js";
+import { shellQuote } from "../util/shell.js";
+
+const DAY = 86_400_000;
+const dirOf = (p: string) => p.slice(0, p.lastIndexOf("/")) || "/";
+const sameSet = (a: string[], b: string[]) => a.length === b.length && [...a].sort().join() === [...b].sort().join();
+const date = (d: Date) => d.toISOString().slice(0, 10);
+
+/** Writes `content` to `path` through a temp file beside it, with this group and mode. */
+function writeScript(path: string, content: string, group: string, mode: string): string {
+  const tmp = `${path}.bgpmesh-new`;
+  return [
+    `mkdir -p ${shellQuote(dirOf(path))}`,
+    `cat > ${shellQuote(tmp)} <<'@@BGPMESH-PEM'`,
+    content.trimEnd(),
+    "@@BGPMESH-PEM",
+    `chown root:${shellQuote(group)} ${shellQuote(tmp)}`,
+    `chmod ${mode} ${shellQuote(tmp)}`,
+    `mv -f ${shellQuote(tmp)} ${shellQuote(path)}`,
+  ].join("\n");
+}
+
+/** The apply step that writes a certificate the controller just signed (see apply-script.ts). */
+export function writeCertificateScript(certPath: string, pem: string): string {
+  return writeScript(certPath, pem, "root", "0644");
+}
+
+/** The part of an issuing step that runs on the host: the request, for the key already there. */
+export function requestScript(keyPath: string, commonName: string): string {
+  return `openssl req -new -key ${shellQuote(keyPath)} -subj ${shellQuote(`/CN=${commonName}`)} 2>/dev/null | base64 -w0`;
+}
+
+function whyRenew(r: CertificateResource, publicKey: string | undefined, certPem: string | undefined, caPem: string | undefined, ctx: PlanContext): string | undefined {
+  if (!publicKey) return "new key";
+  if (!certPem) return "none yet";
+  let info;
+  try {
+    info = describeCertificate(certPem);
+  } catch {
+    return "the file is not a certificate";
+  }
+  if (info.publicKeyPem.trim() !== publicKey.trim()) return "it is for another key";
+  if (caPem && !info.signedBy(caPem)) return "another CA signed it";
+  if (info.commonName !== r.commonName || !sameSet(info.ips, r.ips) || !sameSet(info.dns, r.dns)) return "its names changed";
+  const left = Math.floor((info.notAfter.getTime() - ctx.now.getTime()) / DAY);
+  if (r.renew) return `renewal asked for; it expires ${date(info.notAfter)}`;
+  if (left < r.renewDays) return `expires ${date(info.notAfter)}, in ${left} days (renewed ${r.renewDays} days before)`;
+  ctx.notes.push(`certificate ${r.cert} (CN=${r.commonName}) valid until ${date(info.notAfter)}, ${left} days`);
+  return undefined;
+}
+
+export const certificateUnit: ResourceUnit<CertificateResource> = {
+  probe(r, i) {
+    const q = shellQuote;
+    return [
+      `if [ -f ${q(r.key)} ]; then printf 'K\\t${i}\\t'; openssl pkey -in ${q(r.key)} -pubout 2>/dev/null | base64 -w0; echo; fi`,
+      `if [ -f ${q(r.cert)} ]; then printf 'X\\t${i}\\t'; base64 -w0 < ${q(r.cert)}; echo; fi`,
+      `if [ -f ${q(r.ca)} ]; then printf 'A\\t${i}\\t'; base64 -w0 < ${q(r.ca)}; echo; fi`,
+    ].join("\n");
+  },
+  plan(r, i, ctx) {
+    const seen = ctx.observed.certs[i] ?? {};
+    const actions: Omit<Action, "resource" | "kind" | "secret">[] = [];
+    // A pull has no CA of its own to write: it checks against the copy the last push left.
+    const caPem = r.caPem ?? seen.ca;
+    if (r.caPem && seen.ca?.trim() !== r.caPem.trim()) {
+      actions.push({ target: `file ${r.ca}`, change: seen.ca ? "update" : "create", detail: "the mesh CA certificate", notify: r.notify, script: writeScript(r.ca, r.caPem, "root", "0644") });
+    }
+    if (!seen.publicKey) {
+      const tmp = `${r.key}.bgpmesh-new`;
+      actions.push({
+        target: `key ${r.key}`,
+        change: "create",
+        detail: `EC P-256, made on the host, root:${r.group} 0640`,
+        notify: [],
+        script: [
+          `mkdir -p ${shellQuote(dirOf(r.key))}`,
+          `(umask 077 && openssl genpkey -algorithm EC -pkeyopt ec_paramgen_curve:P-256 -out ${shellQuote(tmp)} 2>/dev/null)`,
+          `chown root:${shellQuote(r.group)} ${shellQuote(tmp)}`,
+          `chmod 0640 ${shellQuote(tmp)}`,
+          // Never over a key that appeared meanwhile: a key is not replaced, only made.
+          `if [ -e ${shellQuote(r.key)} ]; then rm -f ${shellQuote(tmp)}; else mv ${shellQuote(tmp)} ${shellQuote(r.key)}; fi`,
+        ].join("\n"),
+      });
+    }
+    const why = whyRenew(r, seen.publicKey, seen.cert, caPem, ctx);
+    if (why) {
+      actions.push({
+        target: `certificate ${r.cert}`,
+        change: seen.cert ? "renew" : "issue",
+        detail: `CN=${r.commonName}${[...r.ips.map((x) => ` IP:${x}`), ...r.dns.map((x) => ` DNS:${x}`)].join("")}, ${r.days} days: ${why}`,
+        notify: r.notify,
+        script: requestScript(r.key, r.commonName),
+        sign: { commonName: r.commonName, ips: r.ips, dns: r.dns, days: r.days, certPath: r.cert },
+      });
+    }
+    return actions;
+  },
+};
