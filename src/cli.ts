@@ -5,6 +5,7 @@ import { inventoryCommand } from "./commands/inventory.js";
 import { labCommand } from "./commands/lab.js";
 import { planCommand } from "./commands/plan.js";
 import { pullCommand } from "./commands/pull.js";
+import { secretsCommand } from "./commands/secrets.js";
 import { statusCommand } from "./commands/status.js";
 import { verifyCommand } from "./commands/verify.js";
 
@@ -17,6 +18,7 @@ program.addCommand(pullCommand());
 program.addCommand(verifyCommand());
 program.addCommand(statusCommand());
 program.addCommand(inventoryCommand());
+program.addCommand(secretsCommand());
 program.addCommand(labCommand());
 
 // A bug must still end in one line a person can read: Node's own report of an uncaught error

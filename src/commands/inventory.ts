@@ -11,6 +11,7 @@ import {
   resolveHostVars,
 } from "../inventory/index.js";
 import { projectFile } from "../util/project.js";
+import { secretsKeyFileOption } from "../secrets/key.js";
 import { fromVagrant, writeFileAtomic } from "../vagrant/from-vagrant.js";
 import { VagrantInputError } from "../vagrant/ssh-config.js";
 
@@ -56,6 +57,7 @@ export function inventoryCommand(out: CommandOutput = processOutput): Command {
     .option("-i, --inventory <path>", "inventory file (Ansible YAML inventory); required unless --from-vagrant")
     .option("-e, --extra-vars <kv...>", "extra variables: key=value, @file.yml or {key: value}; repeatable")
     .option("--host <name>", "print one host's resolved variables as YAML, with where each was set")
+    .addOption(secretsKeyFileOption())
     .addOption(
       new Option("--list", "print all groups and hosts as JSON, like ansible-inventory --list (the default)").conflicts(
         "host",

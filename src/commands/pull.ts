@@ -1,6 +1,7 @@
 import { Command, InvalidArgumentError, Option } from "commander";
 import { useColor } from "../output/style.js";
 import { pull } from "../pull/pull.js";
+import { secretsKeyFileOption } from "../secrets/key.js";
 
 interface PullFlags {
   repo: string;
@@ -39,6 +40,7 @@ export function pullCommand(): Command {
     .option("-e, --extra-vars <key=value|@file>", "variables above every other level (repeatable)", (v: string, acc: string[]) => [...acc, v], [] as string[])
     .option("--lock-timeout <seconds>", "how long to wait for a push (or another pull) to release this host", seconds("--lock-timeout", false), 300)
     .option("--json <file>", "also write a machine-readable report (secrets masked)")
+    .addOption(secretsKeyFileOption())
     .addOption(new Option("--no-color", "no ANSI colours").default(useColor()))
     .action(async (flags: PullFlags) => {
       process.exitCode = await pull({

@@ -5,6 +5,7 @@ import type { RunOptions } from "../engine/run.js";
 import { useColor } from "../output/style.js";
 import { connectHost } from "./connect.js";
 import { projectFile } from "../util/project.js";
+import { secretsKeyFileOption } from "../secrets/key.js";
 
 export interface CommonFlags {
   inventory?: string;
@@ -38,6 +39,7 @@ export function addCommonOptions(cmd: Command): Command {
     .option("-T, --timeout <seconds>", "SSH connect timeout", positive("--timeout"), 10)
     .option("--lock-timeout <seconds>", "how long to wait for another apply or pull to release a host", positive("--lock-timeout"), 60)
     .option("--json <file>", "also write a machine-readable report (secrets masked)")
+    .addOption(secretsKeyFileOption())
     .option("--pki-dir <dir>", "the mesh CA's folder (default: pki/ beside the inventory; made on first use)")
     .option("--renew-certs", "issue every host certificate again now, whatever its expiry")
     .addOption(new Option("--no-color", "no ANSI colours").default(useColor()));

@@ -5,6 +5,7 @@ import { useColor } from "../output/style.js";
 import { collectStatus, exitCodeOf, expectedSessions } from "../status/status.js";
 import { renderTable, summaryLine } from "../status/table.js";
 import { connectHost } from "./connect.js";
+import { secretsKeyFileOption } from "../secrets/key.js";
 
 interface StatusFlags {
   inventory: string;
@@ -27,6 +28,7 @@ export function statusCommand(): Command {
     .description("a quick table of every host: reachable, agent up, BGP sessions established / expected, last apply")
     .requiredOption("-i, --inventory <file>", "inventory (Ansible YAML shape)")
     .option("-l, --limit <pattern>", "only these hosts or groups (comma-separated; !name excludes)")
+    .addOption(secretsKeyFileOption())
     .option("-f, --forks <n>", "hosts asked at once", positiveNumber, 16)
     .option("-T, --timeout <seconds>", "SSH connect timeout", positiveNumber, 5)
     .option("--accept-new-host-keys", "trust and record the key of a host not yet in known_hosts (a changed key is always refused)")

@@ -5,6 +5,7 @@ import { ETCD_GROUP, MESH_GROUP } from "../mesh/derive.js";
 import { hostValues, loadProject } from "../roles/index.js";
 import type { Transport } from "../transport/transport.js";
 import { projectFile } from "../util/project.js";
+import { secretsKeyFileOption } from "../secrets/key.js";
 import { sleep, stopwatch } from "../util/time.js";
 import { connectHost } from "./connect.js";
 import { judge, type MeshNode } from "../verify/matrix.js";
@@ -25,6 +26,7 @@ export function verifyCommand(): Command {
     .requiredOption("-i, --inventory <file>", "inventory (Ansible YAML shape)")
     .option("-e, --extra-vars <key=value|@file>", "variables above every other level (repeatable)", (v: string, acc: string[]) => [...acc, v], [] as string[])
     .option("--site <file>", "play list mapping groups to roles", projectFile("site.yml"))
+    .addOption(secretsKeyFileOption())
     .option("--wait <duration>", "keep checking until the mesh has converged, up to this long", seconds, 0)
     .option("-T, --timeout <seconds>", "SSH connect timeout", Number, 10)
     .option("--no-color", "no ANSI colours (verify prints none; accepted like plan and apply)")

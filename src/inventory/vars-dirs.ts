@@ -1,5 +1,6 @@
 import { readdir, stat } from "node:fs/promises";
-import { extname, join } from "node:path";
+import { join } from "node:path";
+import { ENCRYPTED_EXT, readEncryptedVarsFile } from "../secrets/vars-file.js";
 import { InventoryError } from "./errors.js";
 import type { VarLevel, VarSet } from "./model.js";
 import { mergeVars, readVarsNode } from "./vars.js";
@@ -7,7 +8,9 @@ import { readYamlFile } from "./yaml-source.js";
 
 export type VarsDirKind = "group_vars" | "host_vars";
 
-const YAML_EXT = [".yml", ".yaml"];
+// `name.yml.age` is `name.yml` encrypted (src/secrets/), read at the same place in the order.
+const YAML_EXT = [".yml", ".yaml", ".yml.age", ".yaml.age"];
+const yamlExt = (name: string) => YAML_EXT.find((ext) => name.endsWith(ext));
 const byName = (a: string, b: string) => (a < b ? -1 : a > b ? 1 : 0);
 const fileError = (file: string, problem: string) => new InventoryError({ file, line: 0, column: 0 }, problem);
 
@@ -19,6 +22,7 @@ export async function readVarsFile(
   file: string,
   opts: { level: VarLevel; group?: string; env: NodeJS.ProcessEnv; baseDir: string },
 ): Promise<VarSet> {
+  if (file.endsWith(ENCRYPTED_EXT)) return readEncryptedVarsFile(file, opts);
   const src = await readYamlFile(file, opts.env, opts.baseDir);
   return readVarsNode(src, src.doc.contents, "", opts.level, opts.group);
 }
@@ -37,6 +41,7 @@ async function filesByName(dir: string, kind: VarsDirKind): Promise<Map<string, 
     if ((e as NodeJS.ErrnoException).code === "ENOENT") return new Map();
     throw fileError(dir, `cannot read the ${kind} folder (${(e as NodeJS.ErrnoException).code})`);
   }
+  // Not listing .yml.age: the message is for the usual typo, and an encrypted file is a plain name plus .age.
   const expected = `expected <name>.yml, <name>.yaml or a <name>/ folder of .yml files`;
   for (const entry of entries.filter((e) => !e.name.startsWith("."))) {
     const path = join(dir, entry.name);
@@ -44,11 +49,11 @@ async function filesByName(dir: string, kind: VarsDirKind): Promise<Map<string, 
     if (isDir) {
       const inner = (await readdir(path)).filter((f) => !f.startsWith(".")).sort(byName);
       for (const f of inner) {
-        if (!YAML_EXT.includes(extname(f))) throw fileError(join(path, f), `not a .yml or .yaml file (${expected})`);
+        if (!yamlExt(f)) throw fileError(join(path, f), `not a .yml or .yaml file (${expected})`);
         add(inFolders, entry.name, join(path, f));
       }
-    } else if (YAML_EXT.includes(extname(entry.name))) {
-      add(singles, entry.name.slice(0, -extname(entry.name).length), path);
+    } else if (yamlExt(entry.name)) {
+      add(singles, entry.name.slice(0, -(yamlExt(entry.name) ?? "").length), path);
     } else {
       throw fileError(path, `not a .yml or .yaml file (${expected})`);
     }
