@@ -11,7 +11,13 @@
 //     "endpointAddress": "192.0.2.11",         where other nodes' tinc reaches this one (IPv4 or DNS name)
 //     "prefixes": ["198.51.100.0/26"],         optional, default []: announced prefixes (published in the record)
 //     "meshInterface": "tinc0",                optional, default tinc0
-//     "etcdEndpoints": ["http://192.0.2.11:2379"],
+//     "etcdEndpoints": ["https://192.0.2.11:2379"],
+//     "etcdTls": {                             optional; when set, every endpoint must be https://
+//       "caFile": "/etc/bgpmesh/tls/ca.crt",     the CA that signed etcd's server certificates
+//       "certFile": "/etc/bgpmesh/tls/node1.crt", this node's client certificate (CN = name: the etcd user)
+//       "keyFile": "/etc/bgpmesh/tls/node1.key"   its private key
+//     },
+//     "bgpPassword": "...",                    optional: TCP MD5 password of every BGP session (see docs/agent-security.md)
 //     "metricsPort": 2112,                     optional, default 2112
 //     "hostFileGraceSeconds": 300,             optional, default 300: a departed peer's tinc host file is kept this long
 //     "leaseTtlSeconds": 10,                   optional, default 10: TTL of the lease that keeps /peers/<name> alive
@@ -24,6 +30,7 @@
 import { readFileSync } from "node:fs";
 import { z } from "zod";
 import {
+  BIRD_PASSWORD,
   describeIssues,
   endpointAddressField,
   INTERFACE_NAME,
@@ -56,6 +63,18 @@ const etcdEndpoint = z
     { error: "must be an http:// or https:// URL without credentials" },
   );
 
+// The files are read again when they change (certificate rotation): see daemon/tls-reload.ts.
+const etcdTlsSchema = z.strictObject({
+  caFile: absolutePath,
+  certFile: absolutePath,
+  keyFile: absolutePath,
+});
+
+// The message is fixed text: a rejected password never reaches a log line.
+const bgpPasswordField = z
+  .string({ error: "must be a string" })
+  .regex(BIRD_PASSWORD, { error: 'must be 1 to 80 printable ASCII characters without " or \\' });
+
 const seconds = (min: number, max: number) =>
   z
     .number({ error: "must be a number of seconds" })
@@ -84,6 +103,16 @@ export const agentConfigSchema = z.strictObject({
   // etcd3 declares a lease lost after 2×TTL without a keepalive; below 5 s a busy event loop could do that.
   leaseTtlSeconds: seconds(5, 3600).default(10),
   paths: pathsSchema.prefault({}),
+  etcdTls: etcdTlsSchema.optional(),
+  bgpPassword: bgpPasswordField.optional(),
+}).superRefine((c, ctx) => {
+  // etcd3 uses one set of credentials for every host: with etcdTls it would speak TLS to an http://
+  // port, and an https:// endpoint without it would connect as no etcd user at all.
+  c.etcdEndpoints.forEach((endpoint, i) => {
+    const https = endpoint.startsWith("https://");
+    if (c.etcdTls && !https) ctx.addIssue({ code: "custom", path: ["etcdEndpoints", i], message: "must be https:// when etcdTls is set" });
+    if (!c.etcdTls && https) ctx.addIssue({ code: "custom", path: ["etcdEndpoints", i], message: "is https://: set etcdTls (caFile, certFile, keyFile) as well" });
+  });
 });
 
 export type AgentConfig = z.output<typeof agentConfigSchema>;
@@ -98,14 +127,26 @@ export function parseConfig(text: string, source: string): AgentConfig {
   try {
     json = JSON.parse(text);
   } catch (e) {
-    // The file is the provisioner's, not untrusted input: V8's message (with its position) helps.
-    throw new AgentConfigError(`${source}: not valid JSON: ${(e as Error).message}`);
+    throw new AgentConfigError(`${source}: not valid JSON${jsonErrorPlace(text, e)}`);
   }
   const parsed = agentConfigSchema.safeParse(json);
   if (!parsed.success) {
     throw new AgentConfigError(describeIssues(parsed.error.issues, json).map((line) => `${source}: ${line}`).join("\n"));
   }
   return parsed.data;
+}
+
+/**
+ * Where JSON.parse stopped, as " (line L, column C)", or "". Never V8's message itself: since
+ * Node 20 it quotes the text around the error, which may be the BGP password.
+ */
+function jsonErrorPlace(text: string, e: unknown): string {
+  const m = /at position (\d+)/.exec(e instanceof Error ? e.message : "");
+  if (!m) return "";
+  const before = text.slice(0, Number(m[1]));
+  const line = before.split("\n").length;
+  const column = before.length - before.lastIndexOf("\n");
+  return ` (line ${line}, column ${column})`;
 }
 
 /** Reads and validates the config file; every error names the file, and the key when there is one. */

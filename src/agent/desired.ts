@@ -4,6 +4,7 @@
 // unchanged mesh rewrites nothing, tinc keeps its connections and BIRD its sessions.
 import { createHash } from "node:crypto";
 import type { AgentConfig } from "./config.js";
+import { BIRD_PASSWORD } from "./fields.js";
 import { agentPaths } from "./paths.js";
 import type { PeerRecord } from "./record.js";
 
@@ -173,15 +174,28 @@ export function birdProtocolName(name: string): string {
   return symbol;
 }
 
+/**
+ * ` password "...";` for every session when the config has a BGP password (TCP MD5, RFC 2385),
+ * else "". The config already checked it; checked again because a `"` here would end the string
+ * and let the rest of the value be BIRD statements. The error never holds the value.
+ */
+function passwordClause(config: AgentConfig): string {
+  if (config.bgpPassword === undefined) return "";
+  if (!BIRD_PASSWORD.test(config.bgpPassword)) throw new Error("bgpPassword cannot be written as a BIRD string");
+  return ` password "${config.bgpPassword}";`;
+}
+
 /** One `protocol bgp` per peer, sorted by name, on one line each, from the provisioner's template. */
 export function renderBirdPeers(config: AgentConfig, peers: readonly PeerRecord[]): string {
+  const password = passwordClause(config);
   const lines = [
     `# The iBGP peers of ${config.name}: one per other mesh node, from their records in etcd.`,
     "# Written by the bgpmesh node agent: changes made here are overwritten. The template",
     "# mesh_peer is in /etc/bird/bird.conf, which includes this file.",
   ];
+  if (password) lines.push("# Holds the mesh's BGP password: the agent keeps it mode 0640, unreadable to other users.");
   for (const r of [...peers].sort((a, b) => byName(a.name, b.name))) {
-    lines.push(`protocol bgp ${birdProtocolName(r.name)} from mesh_peer { neighbor ${r.meshAddress}; }`);
+    lines.push(`protocol bgp ${birdProtocolName(r.name)} from mesh_peer { neighbor ${r.meshAddress};${password} }`);
   }
   return `${lines.join("\n")}\n`;
 }

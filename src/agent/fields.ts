@@ -10,6 +10,13 @@ export const TINC_NAME = /^[A-Za-z0-9_]{1,64}$/;
 /** A tinc network name: the provisioner's rule (derive.ts), a directory under /etc/tinc. */
 export const MESH_NAME = /^[A-Za-z0-9_]{1,15}$/;
 
+/**
+ * The BGP password, written inside a BIRD string (`password "...";`): printable ASCII without `"`
+ * (it would end the string) or a backslash (an escape in newer BIRD versions), at most 80
+ * characters: Linux's limit for a TCP MD5 key (TCP_MD5SIG_MAXKEYLEN).
+ */
+export const BIRD_PASSWORD = /^[\x20\x21\x23-\x5b\x5d-\x7e]{1,80}$/;
+
 /** A Linux interface name: at most 15 characters (IFNAMSIZ 16 with the NUL). */
 export const INTERFACE_NAME = /^[A-Za-z0-9_.-]{1,15}$/;
 

@@ -5,7 +5,7 @@
 // the old one, so tinc and BIRD only ever read a whole old or a whole new file, also after a crash.
 // Synchronous on purpose: one reconcile writes a handful of small files, and no other reconcile
 // may interleave with it.
-import { closeSync, fchmodSync, fchownSync, fsyncSync, openSync, readdirSync, readFileSync, renameSync, statSync, unlinkSync, writeFileSync } from "node:fs";
+import { closeSync, constants, fchmodSync, fchownSync, fstatSync, fsyncSync, lstatSync, openSync, readdirSync, readFileSync, renameSync, statSync, unlinkSync, writeFileSync } from "node:fs";
 import type { Stats } from "node:fs";
 import { posix } from "node:path";
 import { randomBytes } from "node:crypto";
@@ -19,6 +19,12 @@ export interface WriteOptions {
   removeStale: readonly string[];
   /** Mode of a file created new (an existing file keeps its mode, owner and group). Default 0644. */
   mode?: number;
+  /**
+   * Files that always get this mode and the owner and group of their directory, also when their
+   * bytes did not change: peers.conf holds the BGP password, which BIRD (the directory is its)
+   * must read and other users must not.
+   */
+  enforcedMode?: (path: string) => number | undefined;
 }
 
 export interface WriteResult {
@@ -28,6 +34,8 @@ export interface WriteResult {
   removed: string[];
   /** Temp files of an earlier, interrupted write that were cleaned up. */
   cleaned: string[];
+  /** Unchanged files whose enforced mode, owner or group was set right in place (no reload needed). */
+  fixed: string[];
   /**
    * Files that could not be written or removed. The others were still done, and are in
    * `changed`/`removed`: the caller must reload for those even when something failed, or the
@@ -72,16 +80,30 @@ function syncDir(dir: string): void {
   }
 }
 
-function writeAtomically(onDisk: string, data: Buffer, existing: Stats | undefined, mode: number): void {
+interface Enforced {
+  mode: number;
+  uid: number;
+  gid: number;
+}
+
+const isRoot = () => process.getuid?.() === 0;
+
+function writeAtomically(onDisk: string, data: Buffer, existing: Stats | undefined, mode: number | Enforced): void {
   const temp = tempName(onDisk);
-  // "wx": the temp name must not exist, so a planted symlink is never followed.
-  const fd = openSync(temp, "wx", mode);
+  const enforced = typeof mode === "number" ? undefined : mode;
+  const newMode = typeof mode === "number" ? mode : mode.mode;
+  // "wx": the temp name must not exist, so a planted symlink is never followed. An enforced mode
+  // applies from the start: the password is never readable by others, not even for a moment.
+  const fd = openSync(temp, "wx", newMode);
   try {
     try {
       writeFileSync(fd, data);
       // The umask may have narrowed `mode`; an existing file keeps what it had (e.g. bird:bird 0640).
-      fchmodSync(fd, existing ? existing.mode & 0o7777 : mode);
-      if (existing && process.getuid?.() === 0) fchownSync(fd, existing.uid, existing.gid);
+      fchmodSync(fd, enforced || !existing ? newMode : existing.mode & 0o7777);
+      if (isRoot()) {
+        if (enforced) fchownSync(fd, enforced.uid, enforced.gid);
+        else if (existing) fchownSync(fd, existing.uid, existing.gid);
+      }
       fsyncSync(fd);
     } finally {
       closeSync(fd);
@@ -97,11 +119,32 @@ function writeAtomically(onDisk: string, data: Buffer, existing: Stats | undefin
   }
 }
 
+/** Sets an unchanged file's mode and owner in place; true when something had to change. */
+function fixInPlace(onDisk: string, want: Enforced): boolean {
+  // O_NOFOLLOW: never chmod or chown whatever a symlink put here points to.
+  const fd = openSync(onDisk, constants.O_RDONLY | constants.O_NOFOLLOW);
+  try {
+    const st = fstatSync(fd);
+    let fixed = false;
+    if ((st.mode & 0o7777) !== want.mode) {
+      fchmodSync(fd, want.mode);
+      fixed = true;
+    }
+    if (isRoot() && (st.uid !== want.uid || st.gid !== want.gid)) {
+      fchownSync(fd, want.uid, want.gid);
+      fixed = true;
+    }
+    return fixed;
+  } finally {
+    closeSync(fd);
+  }
+}
+
 export function writeChanged(files: ReadonlyMap<string, string>, opts: WriteOptions): WriteResult {
   const root = opts.root ?? "/";
   const mode = opts.mode ?? 0o644;
   const onDisk = (path: string) => posix.join(root, path);
-  const result: WriteResult = { changed: [], removed: [], cleaned: [], failed: [] };
+  const result: WriteResult = { changed: [], removed: [], cleaned: [], fixed: [], failed: [] };
   const dirsTouched = new Set<string>();
 
   // In the caller's order: desiredState() puts host files before the tinc.conf that names them.
@@ -117,16 +160,29 @@ export function writeChanged(files: ReadonlyMap<string, string>, opts: WriteOpti
     const target = onDisk(path);
     const data = Buffer.from(content, "utf8");
     try {
+      const enforcedMode = opts.enforcedMode?.(path);
+      let enforced: Enforced | undefined;
+      if (enforcedMode !== undefined) {
+        const dir = statSync(posix.dirname(target));
+        enforced = { mode: enforcedMode, uid: dir.uid, gid: dir.gid };
+      }
       let existing: Stats | undefined;
       let current: Buffer | undefined;
       try {
-        current = readFileSync(target);
-        existing = statSync(target);
+        // A symlink in place of an enforced file is replaced, never read through.
+        if (!enforced || lstatSync(target).isFile()) {
+          current = readFileSync(target);
+          existing = statSync(target);
+        }
       } catch (e) {
         if (!isMissing(e)) throw e;
       }
-      if (current !== undefined && current.equals(data)) continue; // unchanged: keep its mtime
-      writeAtomically(target, data, existing, mode);
+      if (current !== undefined && current.equals(data)) {
+        // Unchanged: keep its mtime.
+        if (enforced && fixInPlace(target, enforced)) result.fixed.push(path);
+        continue;
+      }
+      writeAtomically(target, data, existing, enforced ?? mode);
       dirsTouched.add(posix.dirname(target));
       result.changed.push(path);
     } catch (e) {

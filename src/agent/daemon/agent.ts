@@ -1,20 +1,22 @@
-// The running agent: config → own record → metrics server, registration, the /peers/ mirror,
-// and reconciles (debounced after events, at once after a full read, on a timer when a reload
-// is owed or a retained host file expires). Reconciles never overlap.
+// The running agent: config → own record → metrics server, the etcd connection (registration and
+// the /peers/ mirror, replaced without a flap when the client certificate changes: etcd-switch.ts),
+// and reconciles (debounced after events, at once after a full read, on a timer when a reload is
+// owed or a retained host file expires). Reconciles never overlap.
 import { readFileSync } from "node:fs";
 import type { Server } from "node:http";
 import { posix } from "node:path";
-import { Etcd3 } from "etcd3";
 import type { AgentConfig } from "../config.js";
 import { PEERS_PREFIX, ownRecord } from "../record.js";
 import { countEstablished } from "./birdc.js";
+import { etcdClientFactory, type ClientFactory } from "./etcd-link.js";
+import { EtcdSwitch } from "./etcd-switch.js";
 import { runCommand, type Runner } from "./exec.js";
-import { errLine, type Logger } from "./log.js";
+import { errLine, redactingLogger, type Logger } from "./log.js";
 import { AgentMetrics, startMetricsServer } from "./metrics.js";
-import { PeerWatch } from "./peer-watch.js";
 import { Reconciler } from "./reconciler.js";
-import { Registration } from "./registration.js";
 import { ReconcileScheduler } from "./scheduler.js";
+import { describeCertificate, readTlsMaterial, tlsStamp, type TlsMaterial } from "./tls-files.js";
+import { TlsReload } from "./tls-reload.js";
 import { withTimeout } from "./timing.js";
 
 export class StartupError extends Error {
@@ -35,12 +37,36 @@ export function ownRecordJson(config: AgentConfig): string {
   return JSON.stringify(r.record);
 }
 
+export interface StartupTls {
+  material: TlsMaterial;
+  stamp: string;
+}
+
+/** The etcd TLS files as the agent starts with them (none without etcdTls); throws StartupError. */
+export function startupTls(config: AgentConfig): StartupTls | undefined {
+  if (!config.etcdTls) return undefined;
+  // Stamped before reading: a file replaced in between is read again at the first check.
+  const stamp = tlsStamp(config.etcdTls);
+  try {
+    return { material: readTlsMaterial(config.etcdTls), stamp };
+  } catch (e) {
+    throw new StartupError(`etcdTls: ${errLine(e)}`);
+  }
+}
+
+export interface AgentOptions {
+  run?: Runner;
+  tls?: StartupTls;
+  newClient?: ClientFactory;
+}
+
 export class Agent {
   readonly metrics = new AgentMetrics();
-  private readonly client: Etcd3;
-  private readonly registration: Registration;
-  private readonly watch: PeerWatch;
+  private readonly etcd: EtcdSwitch;
+  private readonly tlsReload: TlsReload | undefined;
   private readonly scheduler: ReconcileScheduler;
+  private readonly log: Logger;
+  private readonly run: Runner;
   private server: Server | undefined;
   private birdTimer: NodeJS.Timeout | undefined;
   private readonly ownKey: string;
@@ -48,52 +74,56 @@ export class Agent {
   constructor(
     private readonly config: AgentConfig,
     private readonly ownValue: string,
-    private readonly log: Logger,
-    private readonly run: Runner = runCommand,
+    log: Logger,
+    opts: AgentOptions = {},
   ) {
+    this.log = redactingLogger(log, [config.bgpPassword]);
+    this.run = opts.run ?? runCommand;
     this.ownKey = `${PEERS_PREFIX}${config.name}`;
-    this.client = new Etcd3({
-      hosts: config.etcdEndpoints,
-      dialTimeout: 5000,
-      // etcd refuses pings more often than every 5 s, and any ping outside a call by default
-      // (GOAWAY "too_many_pings"): ping every 10 s, only with a call (the watch and keepalive streams) open.
-      grpcOptions: { "grpc.keepalive_time_ms": 10_000, "grpc.keepalive_timeout_ms": 5000, "grpc.keepalive_permit_without_calls": 0 },
-    });
-    const reconciler = new Reconciler({ config, run, log, metrics: this.metrics });
-    this.watch = new PeerWatch({
-      client: this.client,
-      log,
-      metrics: this.metrics,
-      onSnapshot: () => {
-        this.scheduler.now();
-        this.checkOwnRecord();
+    const reconciler = new Reconciler({ config, run: this.run, log: this.log, metrics: this.metrics });
+    this.etcd = new EtcdSwitch(
+      {
+        newClient: opts.newClient ?? etcdClientFactory(config.etcdEndpoints),
+        key: this.ownKey,
+        value: ownValue,
+        ttlSeconds: config.leaseTtlSeconds,
+        log: this.log,
+        metrics: this.metrics,
+        onHeld: (held) => this.metrics.leaseHeld.set(held ? 1 : 0),
+        onSnapshot: () => {
+          this.scheduler.now();
+          this.checkOwnRecord();
+        },
+        onChange: () => {
+          this.scheduler.soon();
+          this.checkOwnRecord();
+        },
       },
-      onChange: () => {
-        this.scheduler.soon();
-        this.checkOwnRecord();
-      },
-    });
-    this.scheduler = new ReconcileScheduler({ reconciler, entries: () => this.watch.kvs, log });
-    this.registration = new Registration({
-      client: this.client,
-      key: this.ownKey,
-      value: ownValue,
-      ttlSeconds: config.leaseTtlSeconds,
-      log,
-      onHeld: (held) => this.metrics.leaseHeld.set(held ? 1 : 0),
-    });
+      opts.tls?.material,
+    );
+    this.scheduler = new ReconcileScheduler({ reconciler, entries: () => this.etcd.kvs, log: this.log });
+    if (config.etcdTls && opts.tls) {
+      this.tlsReload = new TlsReload(
+        { files: config.etcdTls, apply: (m) => this.etcd.switchTo(m), name: config.name, log: this.log, metrics: this.metrics },
+        opts.tls.material,
+        opts.tls.stamp,
+      );
+    }
   }
 
   start(): void {
-    this.log.info(`bgpmesh-agent ${this.config.name}: etcd ${this.config.etcdEndpoints.join(",")}, metrics on :${this.config.metricsPort}`);
+    const tls = this.tlsReload ? `, client certificate ${describeCertificate(this.tlsReload.material)}` : "";
+    const bgp = this.config.bgpPassword === undefined ? "" : ", BGP sessions with a TCP MD5 password";
+    this.log.info(`bgpmesh-agent ${this.config.name}: etcd ${this.config.etcdEndpoints.join(",")}${tls}${bgp}, metrics on :${this.config.metricsPort}`);
+    this.tlsReload?.warnOnName(this.tlsReload.material);
     this.server = startMetricsServer(
       this.metrics,
-      { synced: () => this.watch.synced, leaseHeld: () => this.registration.isHeld },
+      { synced: () => this.etcd.synced, leaseHeld: () => this.etcd.leaseHeld },
       this.config.metricsPort,
       (e) => this.log.error(`metrics server: ${errLine(e)}`),
     );
-    this.registration.start();
-    this.watch.start();
+    this.etcd.start();
+    this.tlsReload?.start();
     const refreshBird = () => {
       this.run(["birdc", "show", "protocols"], 5000).then((r) => this.metrics.bgpEstablished.set(r.ok ? countEstablished(r.stdout) : 0));
     };
@@ -101,25 +131,33 @@ export class Agent {
     this.birdTimer = setInterval(refreshBird, 5000);
   }
 
+  /** SIGHUP: check the etcd TLS files now rather than at the next poll. */
+  reloadTls(reason: string): Promise<void> {
+    if (!this.tlsReload) {
+      this.log.info(`${reason}: no etcdTls in the config, nothing to reload`);
+      return Promise.resolve();
+    }
+    return this.tlsReload.check(reason);
+  }
+
   /** Someone deleted or overwrote this node's record while the lease is held: put it back. */
   private checkOwnRecord(): void {
-    if (!this.registration.isHeld || !this.watch.synced) return;
-    const current = this.watch.kvs.get(this.ownKey);
-    if (current !== this.ownValue) void this.registration.reput();
+    if (!this.etcd.leaseHeld || !this.etcd.synced) return;
+    const current = this.etcd.kvs.get(this.ownKey);
+    if (current !== this.ownValue) void this.etcd.reput();
   }
 
   async stop(): Promise<void> {
     if (this.birdTimer) clearInterval(this.birdTimer);
+    this.tlsReload?.stop();
     // No reconcile once stopping: files written now would never get their reload (the next
     // agent finds them already as desired).
     await this.scheduler.stop();
-    // Each part gets a bounded time: a stop that hangs on a gRPC stream would hold up every
-    // `systemctl restart` of the agent (the revoke, which matters, is done inside the first 3 s).
-    const bounded = (p: Promise<unknown>, what: string) => withTimeout(p, 3000, `${what} did not stop in 3 s`).catch((e) => this.log.warn(errLine(e)));
-    await bounded(this.registration.stop(), "registration");
-    await bounded(this.watch.stop(), "the watch");
-    this.client.close();
+    // The lease is revoked first, within 3 s (see EtcdLink.close).
+    await this.etcd.stop();
     this.server?.closeAllConnections();
-    await bounded(new Promise<void>((resolve) => (this.server ? this.server.close(() => resolve()) : resolve())), "the metrics server");
+    await withTimeout(new Promise<void>((resolve) => (this.server ? this.server.close(() => resolve()) : resolve())), 3000, "the metrics server did not stop in 3 s").catch((e) =>
+      this.log.warn(errLine(e)),
+    );
   }
 }

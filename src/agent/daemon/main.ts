@@ -1,11 +1,11 @@
 // Entry point of the node agent (bundled to dist/agent/lib/bgpmesh-agent.cjs):
 //   bgpmesh-agent [--config /etc/bgpmesh/agent.json]
-// Exit 2 on a bad config or a missing/invalid tinc public key (one line per problem), 1 on an
-// unexpected failure, 0 after SIGTERM/SIGINT (the lease is revoked first: peers drop this node
-// at once instead of after the TTL).
+// Exit 2 on a bad config, a missing/invalid tinc public key or unusable etcd TLS files (one line
+// per problem), 1 on an unexpected failure, 0 after SIGTERM/SIGINT (the lease is revoked first:
+// peers drop this node at once instead of after the TTL). SIGHUP checks the etcd TLS files now.
 import { AgentConfigError, loadConfig } from "../config.js";
-import { Agent, StartupError, ownRecordJson } from "./agent.js";
-import { consoleLogger as log, errLine } from "./log.js";
+import { Agent, StartupError, ownRecordJson, startupTls } from "./agent.js";
+import { consoleLogger, errLine, redactingLogger, type Logger } from "./log.js";
 
 export const DEFAULT_CONFIG = "/etc/bgpmesh/agent.json";
 
@@ -35,9 +35,11 @@ export async function main(argv: readonly string[]): Promise<void> {
     process.exit(2);
   }
   let agent: Agent;
+  let log: Logger = consoleLogger;
   try {
     const config = loadConfig(args.config);
-    agent = new Agent(config, ownRecordJson(config), log);
+    log = redactingLogger(consoleLogger, [config.bgpPassword]);
+    agent = new Agent(config, ownRecordJson(config), log, { tls: startupTls(config) });
   } catch (e) {
     if (e instanceof AgentConfigError || e instanceof StartupError) {
       process.stderr.write(`bgpmesh-agent: ${e.message}\n`);
@@ -65,5 +67,9 @@ export async function main(argv: readonly string[]): Promise<void> {
   };
   process.on("SIGTERM", () => shutdown("SIGTERM"));
   process.on("SIGINT", () => shutdown("SIGINT"));
+  // Node's default for SIGHUP is to exit; here it means "the TLS files changed, look now".
+  process.on("SIGHUP", () => {
+    if (!stopping) void agent.reloadTls("SIGHUP");
+  });
   agent.start();
 }

@@ -21,6 +21,12 @@ export class AgentMetrics {
   readonly leaseHeld = new Gauge({ name: "bgpmesh_lease_held", help: "1 while this node's lease and record are in etcd", registers: [this.registry] });
   readonly watchResyncs = new Counter({ name: "bgpmesh_watch_resyncs_total", help: "Full re-reads of the /peers/ prefix after the first (watch error, disconnect, compaction, periodic)", registers: [this.registry] });
   readonly reloadsOwed = new Gauge({ name: "bgpmesh_reloads_owed", help: "Reloads that failed and will be retried", labelNames: ["daemon"] as const, registers: [this.registry] });
+  readonly tlsReloadFailures = new Counter({
+    name: "bgpmesh_etcd_tls_reload_failures_total",
+    help: "Changed etcd client certificate files the agent could not switch to (it kept the client it had)",
+    registers: [this.registry],
+  });
+  private certExpiry: Gauge | undefined;
 
   constructor(defaults = true) {
     if (defaults) collectDefaultMetrics({ register: this.registry, prefix: "bgpmesh_agent_" });
@@ -31,6 +37,19 @@ export class AgentMetrics {
       this.reloadsOwed.set({ daemon }, 0);
       for (const result of ["ok", "failed"]) this.reloads.inc({ daemon, result }, 0);
     }
+  }
+
+  /**
+   * The notAfter of the client certificate in use, as Unix seconds. Registered on first use: an
+   * agent without etcdTls has no such series (a 0 would look like a certificate expired in 1970).
+   */
+  setClientCertExpiry(unixSeconds: number): void {
+    this.certExpiry ??= new Gauge({
+      name: "bgpmesh_etcd_client_cert_expiry_seconds",
+      help: "notAfter of the etcd client certificate in use (Unix seconds)",
+      registers: [this.registry],
+    });
+    this.certExpiry.set(unixSeconds);
   }
 }
 

@@ -4,7 +4,8 @@
 // its own idea of the revision, which can skip events —, canceled by a compaction, which etcd3
 // reports as 'error', or 'end'), and every `resyncEveryMs` anyway, the watcher is dropped and the
 // prefix read again. While etcd is unreachable the mirror keeps the last good snapshot and the
-// read is retried with backoff.
+// read is retried with backoff. A put whose value is the one already mirrored (a node moving its
+// record to a new lease after a certificate rotation) is no change: nothing is reconciled.
 import type { Etcd3, Watcher } from "etcd3";
 import { PEERS_PREFIX } from "../record.js";
 import { errLine, type Logger } from "./log.js";
@@ -17,7 +18,7 @@ export interface PeerWatchDeps {
   metrics?: AgentMetrics;
   /** The mirror was replaced by a full read (reason: "start", "disconnected", "periodic", …). */
   onSnapshot: (reason: string) => void;
-  /** A watch event changed the mirror. */
+  /** A watch event changed the mirror (a put of the value already there does not). */
   onChange: () => void;
   resyncEveryMs?: number;
   readTimeoutMs?: number;
@@ -29,12 +30,16 @@ export class PeerWatch {
   /** True once a full read succeeded. */
   synced = false;
   revision = "0";
+  /** Where etcdConnected and watchResyncs go; undefined while this watch is a candidate (etcd-switch.ts). */
+  metrics: AgentMetrics | undefined;
   private readonly stopper = new Stopper();
   private restart: ((reason: string) => void) | undefined;
   private readonly backoff = new Backoff({ initialMs: 500, maxMs: 5000 });
   private loop: Promise<void> | undefined;
 
-  constructor(private readonly deps: PeerWatchDeps) {}
+  constructor(private readonly deps: PeerWatchDeps) {
+    this.metrics = deps.metrics;
+  }
 
   start(): void {
     this.loop ??= this.run();
@@ -52,7 +57,7 @@ export class PeerWatch {
   }
 
   private async run(): Promise<void> {
-    const { client, log, metrics } = this.deps;
+    const { client, log } = this.deps;
     let reason = "start";
     while (!this.stopper.stopped) {
       let watcher: Watcher | undefined;
@@ -64,9 +69,9 @@ export class PeerWatch {
         const first = !this.synced;
         this.synced = true;
         this.revision = String(res.header.revision);
-        metrics?.etcdConnected.set(1);
+        this.metrics?.etcdConnected.set(1);
         this.backoff.reset();
-        if (!first) metrics?.watchResyncs.inc();
+        if (!first) this.metrics?.watchResyncs.inc();
         if (first || reason !== "periodic") log.info(`read ${res.kvs.length} key(s) under ${PEERS_PREFIX} at revision ${this.revision} (${reason})`);
         this.deps.onSnapshot(reason);
 
@@ -74,9 +79,12 @@ export class PeerWatch {
         const timer = setTimeout(() => this.restart?.("periodic"), this.deps.resyncEveryMs ?? 60_000);
         const w = client.watch().prefix(PEERS_PREFIX).startRevision((BigInt(this.revision) + 1n).toString()).watcher();
         watcher = w;
-        w.on("connected", () => metrics?.etcdConnected.set(1));
+        w.on("connected", () => this.metrics?.etcdConnected.set(1));
         w.on("put", (kv) => {
-          this.kvs.set(kv.key.toString(), kv.value.toString());
+          const key = kv.key.toString();
+          const value = kv.value.toString();
+          if (this.kvs.get(key) === value) return;
+          this.kvs.set(key, value);
           this.deps.onChange();
         });
         w.on("delete", (kv) => {
@@ -87,7 +95,7 @@ export class PeerWatch {
           if (r.header?.revision) this.revision = String(r.header.revision);
         });
         w.on("disconnected", (e) => {
-          metrics?.etcdConnected.set(0);
+          this.metrics?.etcdConnected.set(0);
           log.warn(`watch disconnected: ${errLine(e)}`);
           this.restart?.("disconnected");
         });
@@ -100,7 +108,7 @@ export class PeerWatch {
         reason = await restarted;
         clearTimeout(timer);
       } catch (e) {
-        metrics?.etcdConnected.set(0);
+        this.metrics?.etcdConnected.set(0);
         if (this.stopper.stopped) break;
         const wait = this.backoff.next();
         log.warn(`cannot read ${PEERS_PREFIX} from etcd: ${errLine(e)}; keeping the last snapshot, retrying in ${wait} ms`);

@@ -18,6 +18,8 @@ import { failureLine, type Runner } from "./exec.js";
 import type { Logger } from "./log.js";
 import type { AgentMetrics } from "./metrics.js";
 
+export const PEERS_FILE_MODE = 0o640;
+
 export interface ReconcileOutcome {
   ok: boolean;
   changed: string[];
@@ -87,8 +89,11 @@ export class Reconciler {
       root: this.deps.root,
       owned: (p) => isAgentOwned(paths, p),
       removeStale: inStartupGrace ? [] : [paths.hostsDir],
+      // It may hold the BGP password: BIRD reads it through the owner or group of peers.d.
+      enforcedMode: (p) => (p === paths.birdPeersFile ? PEERS_FILE_MODE : undefined),
     });
     for (const f of written.failed) log.error(`cannot write ${f.path}: ${f.error}`);
+    if (written.fixed.length > 0) log.warn(`put back mode 0640 and the directory's owner and group on ${written.fixed.join(" ")}`);
     if (written.changed.length > 0) log.info(`wrote ${written.changed.join(" ")}`);
     if (written.removed.length > 0) log.info(`removed ${written.removed.join(" ")}`);
 

@@ -2,6 +2,9 @@
 // config.leaseTtlSeconds that etcd3 keeps alive. A lost lease is dead (etcd3 closes it for good):
 // grant a new one and put the record again, with backoff while etcd is unreachable. On stop the
 // lease is revoked, so etcd deletes the record at once and the other nodes drop this one.
+// While a new etcd client takes over (etcd-switch.ts) the old registration is paused: it must not
+// grant a lease and put the record again after the new client put it, or revoking that lease would
+// delete the record.
 import type { Etcd3, Lease } from "etcd3";
 import { errLine, type Logger } from "./log.js";
 import { Backoff, Stopper, withTimeout } from "./timing.js";
@@ -22,6 +25,7 @@ export class Registration {
   private wakeLost: (() => void) | undefined;
   private readonly backoff = new Backoff({ initialMs: 500, maxMs: 5000 });
   private loop: Promise<void> | undefined;
+  private paused: { until: Promise<void>; resume: () => void } | undefined;
 
   constructor(private readonly deps: RegistrationDeps) {}
 
@@ -31,6 +35,19 @@ export class Registration {
 
   start(): void {
     this.loop ??= this.run();
+  }
+
+  /** Grants no new lease (the current one is kept alive) until resume() or stop(). */
+  pause(): void {
+    if (this.paused) return;
+    let resume!: () => void;
+    const until = new Promise<void>((r) => (resume = r));
+    this.paused = { until, resume };
+  }
+
+  resume(): void {
+    this.paused?.resume();
+    this.paused = undefined;
   }
 
   /** Puts the record again under the current lease (someone deleted or changed it). */
@@ -54,6 +71,8 @@ export class Registration {
   private async run(): Promise<void> {
     const { client, key, value, ttlSeconds, log } = this.deps;
     while (!this.stopper.stopped) {
+      if (this.paused) await this.paused.until;
+      if (this.stopper.stopped) break;
       const lease = client.lease(ttlSeconds, { autoKeepAlive: true });
       this.lease = lease;
       const lost = new Promise<void>((resolve) => {
@@ -88,16 +107,20 @@ export class Registration {
     }
   }
 
-  /** Revokes the lease (etcd deletes the record now, not after the TTL). */
-  async stop(): Promise<void> {
+  /**
+   * Revokes the lease (etcd deletes the record now, not after the TTL). `handedOver`: another
+   * lease holds the record now, so the revoke deletes nothing; it only frees the lease.
+   */
+  async stop(opts: { handedOver?: boolean } = {}): Promise<void> {
     const wasHeld = this.held;
     const lease = this.lease;
     this.stopper.stop();
+    this.resume();
     this.wakeLost?.();
     if (lease && wasHeld) {
       try {
         await withTimeout(lease.revoke(), 3000, "revoke timed out");
-        this.deps.log.info(`lease revoked, ${this.deps.key} deleted`);
+        this.deps.log.info(opts.handedOver ? "lease revoked (the record is under another lease now)" : `lease revoked, ${this.deps.key} deleted`);
       } catch (e) {
         this.deps.log.warn(`cannot revoke the lease: ${errLine(e)}`);
       }

@@ -13,7 +13,7 @@ const MINIMAL = {
   meshAddress: "10.0.0.11",
   routerId: "10.0.0.11",
   endpointAddress: "192.0.2.11",
-  etcdEndpoints: ["http://192.0.2.11:2379", "https://etcd.example.net:2379"],
+  etcdEndpoints: ["http://192.0.2.11:2379", "http://etcd.example.net:2379"],
 };
 
 function file(content: string): string {
@@ -93,8 +93,57 @@ describe("the agent config", () => {
   });
 
   it("says when the file is not JSON or cannot be read", () => {
-    expect(loadError("{ name: node1 }")).toMatch(/^FILE: not valid JSON: /);
+    expect(loadError("{ name: node1 }")).toBe("FILE: not valid JSON (line 1, column 3)");
+    expect(loadError('{\n  "name": "node1" "meshName": "x"\n}')).toBe("FILE: not valid JSON (line 2, column 19)");
     expect(loadError("[]")).toBe("FILE: (top level): must be an object");
     expect(() => loadConfig(join(dir, "missing.json"))).toThrow(`${join(dir, "missing.json")}: cannot read the agent config: ENOENT`);
+  });
+});
+
+describe("etcd over TLS and the BGP password", () => {
+  const TLS = { caFile: "/etc/bgpmesh/tls/ca.crt", certFile: "/etc/bgpmesh/tls/node1.crt", keyFile: "/etc/bgpmesh/tls/node1.key" };
+  const HTTPS = ["https://192.0.2.11:2379", "https://etcd.example.net:2379"];
+
+  it("takes etcdTls with https:// endpoints only, and a BGP password", () => {
+    const c = parseConfig(JSON.stringify({ ...MINIMAL, etcdEndpoints: HTTPS, etcdTls: TLS, bgpPassword: "s3cret pass!#~" }), "x");
+    expect(c.etcdTls).toEqual(TLS);
+    expect(c.bgpPassword).toBe("s3cret pass!#~");
+    expect(parseConfig(JSON.stringify({ ...MINIMAL, bgpPassword: "x".repeat(80) }), "x").bgpPassword).toHaveLength(80);
+    const plain = parseConfig(JSON.stringify(MINIMAL), "x");
+    expect(plain.etcdTls).toBeUndefined();
+    expect(plain.bgpPassword).toBeUndefined();
+  });
+
+  it("wants etcdTls exactly when the endpoints are https://", () => {
+    expect(loadError({ ...MINIMAL, etcdEndpoints: [HTTPS[0], "http://192.0.2.12:2379"], etcdTls: TLS })).toBe("FILE: etcdEndpoints[1]: must be https:// when etcdTls is set");
+    expect(loadError({ ...MINIMAL, etcdEndpoints: HTTPS })).toBe(
+      ["FILE: etcdEndpoints[0]: is https://: set etcdTls (caFile, certFile, keyFile) as well", "FILE: etcdEndpoints[1]: is https://: set etcdTls (caFile, certFile, keyFile) as well"].join("\n"),
+    );
+    expect(loadError({ ...MINIMAL, etcdEndpoints: ["http://192.0.2.11:2379", HTTPS[1]] })).toBe("FILE: etcdEndpoints[1]: is https://: set etcdTls (caFile, certFile, keyFile) as well");
+  });
+
+  it("checks the etcdTls paths", () => {
+    const { keyFile: _, ...noKey } = TLS;
+    expect(loadError({ ...MINIMAL, etcdEndpoints: HTTPS, etcdTls: noKey })).toBe("FILE: etcdTls.keyFile: is missing");
+    expect(loadError({ ...MINIMAL, etcdEndpoints: HTTPS, etcdTls: { ...TLS, certFile: "node1.crt" } })).toBe("FILE: etcdTls.certFile: must be an absolute path of letters, digits, _ . -");
+    expect(loadError({ ...MINIMAL, etcdEndpoints: HTTPS, etcdTls: { ...TLS, caFile: "/etc/../ca.crt" } })).toBe("FILE: etcdTls.caFile: must not contain . or .. segments");
+    expect(loadError({ ...MINIMAL, etcdEndpoints: HTTPS, etcdTls: { ...TLS, password: "x" } })).toBe("FILE: etcdTls: has an unknown key");
+  });
+
+  it("refuses a password BIRD could not take as a string, without ever repeating it", () => {
+    const rule = 'FILE: bgpPassword: must be 1 to 80 printable ASCII characters without " or \\';
+    for (const bad of ["", "x".repeat(81), 'pass"word', "pass\\word", "pass\nword", "pass\tword", "pässword", "pass\u0000word"]) {
+      const message = loadError({ ...MINIMAL, bgpPassword: bad });
+      expect(message).toBe(rule);
+      if (bad.length > 0) expect(message).not.toContain(bad);
+    }
+    expect(loadError({ ...MINIMAL, bgpPassword: 12345678 })).toBe("FILE: bgpPassword: must be a string");
+  });
+
+  it("never quotes the file when it is not JSON (the password may be next to the mistake)", () => {
+    const message = loadError(`{ "bgpPassword": "hunter2-secret" x }`);
+    expect(message).toBe("FILE: not valid JSON (line 1, column 35)");
+    expect(message).not.toContain("hunter2");
+    expect(loadError(`{ "bgpPassword": hunter2-secret }`)).not.toContain("hunter2");
   });
 });

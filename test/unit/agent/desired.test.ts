@@ -197,3 +197,40 @@ describe("BGP peers", () => {
     expect(birdProtocolName(long)).toMatch(new RegExp(`^peer_${"x".repeat(41)}_[0-9a-f]{16}$`));
   });
 });
+
+describe("the BGP password", () => {
+  const PEERS = "/etc/bird/peers.d/peers.conf";
+
+  it("goes into every session as password \"...\" (TCP MD5), and only into peers.conf", () => {
+    const state = desiredState(config({ bgpPassword: "s3cret pass!#~" }), peerMap(records(3)));
+    expect(state.files.get(PEERS)).toBe(
+      [
+        "# The iBGP peers of node1: one per other mesh node, from their records in etcd.",
+        "# Written by the bgpmesh node agent: changes made here are overwritten. The template",
+        "# mesh_peer is in /etc/bird/bird.conf, which includes this file.",
+        "# Holds the mesh's BGP password: the agent keeps it mode 0640, unreadable to other users.",
+        'protocol bgp peer_node2 from mesh_peer { neighbor 10.0.0.2; password "s3cret pass!#~"; }',
+        'protocol bgp peer_node3 from mesh_peer { neighbor 10.0.0.3; password "s3cret pass!#~"; }',
+        "",
+      ].join("\n"),
+    );
+    for (const [path, content] of state.files) if (path !== PEERS) expect(content).not.toContain("s3cret");
+  });
+
+  it("changes peers.conf when it changes (the reload path: birdc configure)", () => {
+    const a = desiredState(config({ bgpPassword: "first-password" }), peerMap(records(2))).files;
+    const b = desiredState(config({ bgpPassword: "second-password" }), peerMap(records(2))).files;
+    expect(a.get(PEERS)).not.toBe(b.get(PEERS));
+    expect(a.get("/etc/tinc/bgpmesh/tinc.conf")).toBe(b.get("/etc/tinc/bgpmesh/tinc.conf"));
+  });
+
+  it("is refused by the renderer too if it could end the BIRD string, without naming it", () => {
+    const forged = { ...config(), bgpPassword: 'x"; } protocol bgp evil { neighbor 10.6.6.6; password "' };
+    expect(() => desiredState(forged, peerMap(records(2)))).toThrow("bgpPassword cannot be written as a BIRD string");
+    try {
+      desiredState(forged, peerMap(records(2)));
+    } catch (e) {
+      expect((e as Error).message).not.toContain("evil");
+    }
+  });
+});

@@ -1,4 +1,4 @@
-import { existsSync, mkdirSync, mkdtempSync, readdirSync, readFileSync, rmSync, statSync, symlinkSync, utimesSync, writeFileSync } from "node:fs";
+import { chmodSync, chownSync, existsSync, lstatSync, mkdirSync, mkdtempSync, readdirSync, readFileSync, rmSync, statSync, symlinkSync, utimesSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { afterEach, beforeEach, describe, expect, it } from "vitest";
@@ -44,10 +44,11 @@ describe("writing", () => {
       changed: [`${HOSTS}/node2`, `${HOSTS}/node3`, "/etc/tinc/bgpmesh/tinc.conf", `${PEERS_D}/peers.conf`],
       removed: [],
       cleaned: [],
+      fixed: [],
       failed: [],
     });
     for (const [path, content] of files) expect(read(path)).toBe(content);
-    expect(writeChanged(files, opts())).toEqual({ changed: [], removed: [], cleaned: [], failed: [] });
+    expect(writeChanged(files, opts())).toEqual({ changed: [], removed: [], cleaned: [], fixed: [], failed: [] });
   });
 
   it("keeps the mtime of every file whose bytes did not change", () => {
@@ -134,7 +135,7 @@ describe("removing", () => {
     expect(retained.changed).toEqual(["/etc/tinc/bgpmesh/tinc.conf", `${PEERS_D}/peers.conf`]);
     expect(mtime(`${HOSTS}/node3`)).toBe(t3);
     const expired = writeChanged(desiredState(cfg, peerMap([record("node2", 2)])).files, opts());
-    expect(expired).toEqual({ changed: [], removed: [`${HOSTS}/node3`], cleaned: [], failed: [] });
+    expect(expired).toEqual({ changed: [], removed: [`${HOSTS}/node3`], cleaned: [], fixed: [], failed: [] });
   });
 
   it("cleans up the temp files of an interrupted write, only for files it owns", () => {
@@ -147,7 +148,7 @@ describe("removing", () => {
   });
 
   it("skips a directory that does not exist", () => {
-    expect(writeChanged(new Map(), { ...opts(), removeStale: ["/nonexistent/dir"] })).toEqual({ changed: [], removed: [], cleaned: [], failed: [] });
+    expect(writeChanged(new Map(), { ...opts(), removeStale: ["/nonexistent/dir"] })).toEqual({ changed: [], removed: [], cleaned: [], fixed: [], failed: [] });
   });
 });
 
@@ -160,5 +161,54 @@ describe("ownership", () => {
     for (const p of [`${HOSTS}/node1`, `${PEERS_D}/00-bgpmesh.conf`, `${PEERS_D}/node2.conf`, `${HOSTS}/a.b`, "/etc/tinc/bgpmesh/rsa_key.priv", "/etc/tinc/bgpmesh/tinc-up", "/etc/bird/bird.conf", `${HOSTS}/sub/node2`]) {
       expect(owned(p)).toBe(false);
     }
+  });
+});
+
+describe("a file with an enforced mode (peers.conf: it may hold the BGP password)", () => {
+  const PEERS = `${PEERS_D}/peers.conf`;
+  const enforced = (): WriteOptions => ({ ...opts(), enforcedMode: (p) => (p === PEERS ? 0o640 : undefined) });
+  const mode = (path: string) => statSync(disk(path)).mode & 0o7777;
+  const asRoot = process.getuid?.() === 0;
+
+  it("is created 0640 and rewritten 0640, whatever mode the old file had", () => {
+    writeChanged(new Map([[PEERS, "one\n"], [`${HOSTS}/node2`, "x\n"]]), enforced());
+    expect(mode(PEERS)).toBe(0o640);
+    expect(mode(`${HOSTS}/node2`)).toBe(0o644);
+    chmodSync(disk(PEERS), 0o644);
+    writeChanged(new Map([[PEERS, "two\n"]]), enforced());
+    expect(mode(PEERS)).toBe(0o640);
+  });
+
+  it("gets its mode back in place when only the mode is wrong: same bytes, same mtime, no change to reload", () => {
+    writeChanged(new Map([[PEERS, "same\n"]]), enforced());
+    chmodSync(disk(PEERS), 0o644);
+    const t = age(PEERS);
+    const result = writeChanged(new Map([[PEERS, "same\n"]]), enforced());
+    expect(result.changed).toEqual([]);
+    expect(result.fixed).toEqual([PEERS]);
+    expect(mode(PEERS)).toBe(0o640);
+    expect(mtime(PEERS)).toBe(t);
+    expect(writeChanged(new Map([[PEERS, "same\n"]]), enforced()).fixed).toEqual([]);
+  });
+
+  it.skipIf(!asRoot)("takes the owner and group of its directory (bird:bird for /etc/bird/peers.d), also in place", () => {
+    chownSync(disk(PEERS_D), 4242, 4343);
+    writeChanged(new Map([[PEERS, "x\n"]]), enforced());
+    expect(statSync(disk(PEERS))).toMatchObject({ uid: 4242, gid: 4343 });
+    chownSync(disk(PEERS), 0, 0);
+    expect(writeChanged(new Map([[PEERS, "x\n"]]), enforced()).fixed).toEqual([PEERS]);
+    expect(statSync(disk(PEERS))).toMatchObject({ uid: 4242, gid: 4343 });
+  });
+
+  it("replaces a symlink in its place without touching what it points to", () => {
+    const target = disk("/etc/target");
+    writeFileSync(target, "x\n", { mode: 0o604 });
+    chmodSync(target, 0o604);
+    symlinkSync(target, disk(PEERS));
+    const result = writeChanged(new Map([[PEERS, "x\n"]]), enforced());
+    expect(result.changed).toEqual([PEERS]);
+    expect(lstatSync(disk(PEERS)).isFile()).toBe(true);
+    expect(mode(PEERS)).toBe(0o640);
+    expect(statSync(target).mode & 0o7777).toBe(0o604);
   });
 });

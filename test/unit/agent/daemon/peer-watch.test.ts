@@ -74,6 +74,11 @@ describe("PeerWatch", () => {
     state.watchers[0]!.emit("delete", { key: Buffer.from("/peers/a"), value: Buffer.from("") });
     expect([...w.kvs]).toEqual([["/peers/b", "B"]]);
     expect(changes).toBe(2);
+    // The same value again (a node's record under a new lease) is no change.
+    state.watchers[0]!.emit("put", { key: Buffer.from("/peers/b"), value: Buffer.from("B") });
+    expect(changes).toBe(2);
+    state.watchers[0]!.emit("put", { key: Buffer.from("/peers/b"), value: Buffer.from("B2") });
+    expect(changes).toBe(3);
     await w.stop();
   });
 

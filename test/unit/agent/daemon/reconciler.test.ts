@@ -3,7 +3,7 @@ import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { afterEach, beforeEach, describe, expect, it } from "vitest";
 import type { RunResult } from "../../../../src/agent/daemon/exec.js";
-import { silentLogger } from "../../../../src/agent/daemon/log.js";
+import { redactingLogger, silentLogger, type Logger } from "../../../../src/agent/daemon/log.js";
 import { AgentMetrics } from "../../../../src/agent/daemon/metrics.js";
 import { Reconciler } from "../../../../src/agent/daemon/reconciler.js";
 import { config, recordFields } from "../helpers.js";
@@ -144,5 +144,21 @@ describe("Reconciler", () => {
     const later = await r.reconcile([entry("node2", 2)]);
     expect(later.removed).toEqual(["/etc/tinc/bgpmesh/hosts/node3"]);
     expect(later.nextExpiryAtMs).toBeUndefined();
+  });
+
+  it("writes peers.conf 0640 with the BGP password, and no log line shows the password", async () => {
+    const pw = "mesh-secret-42";
+    const lines: string[] = [];
+    const recording: Logger = { info: (m) => lines.push(m), warn: (m) => lines.push(m), error: (m) => lines.push(m) };
+    // Even a BIRD that quoted its config back in an error would not get it into the log.
+    const f = fakeRun({ "bird -p": { ok: false, code: 1, stdout: "", stderr: `bird: peers.conf:4: password "${pw}" not accepted\n`, error: "exit 1" } });
+    const r = new Reconciler({ config: config({ bgpPassword: pw }), run: f.run, log: redactingLogger(recording, [pw]), root, now: () => now });
+    await r.reconcile([entry("node2", 2), ["/peers/bad", "{}"]]);
+    const peers = join(root, "etc/bird/peers.d/peers.conf");
+    expect(readFileSync(peers, "utf8")).toContain(`neighbor 10.0.0.2; password "${pw}"; }`);
+    expect(statSync(peers).mode & 0o777).toBe(0o640);
+    expect(lines.some((l) => l.startsWith("BIRD config check failed"))).toBe(true);
+    expect(lines.join("\n")).not.toContain(pw);
+    expect(lines.join("\n")).toContain("[redacted]");
   });
 });

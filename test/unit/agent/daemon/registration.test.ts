@@ -83,4 +83,24 @@ describe("Registration", () => {
     await r.stop();
     expect(Date.now() - t0).toBeLessThan(500);
   });
+
+  it("grants no new lease while paused (a handover is under way), and does once resumed", async () => {
+    const { client, leases, puts } = fakeClient(0);
+    const r = new Registration({ client, key: "/peers/node1", value: "{}", ttlSeconds: 10, log: silentLogger, onHeld: () => {} });
+    r.start();
+    await until(() => r.isHeld);
+    r.pause();
+    leases[0]!.emit("lost", new Error("expired"));
+    await new Promise((res) => setTimeout(res, 50));
+    expect(leases.length).toBe(1);
+    expect(r.isHeld).toBe(false);
+    r.resume();
+    await until(() => r.isHeld);
+    expect(puts).toEqual(["1 /peers/node1={}", "2 /peers/node1={}"]);
+    r.pause();
+    const t0 = Date.now();
+    await r.stop({ handedOver: true });
+    expect(Date.now() - t0).toBeLessThan(500);
+    expect(leases[1]!.revoked).toBe(true);
+  });
 });
