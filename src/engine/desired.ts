@@ -79,7 +79,8 @@ export interface CertificateResource {
   kind: "certificate";
   key: string;
   cert: string;
-  ca: string;
+  /** where the CA certificate is written (one resource per host should name it) */
+  ca?: string;
   /** the CA certificate (PEM) when the controller has it; a pull checks against the host's copy */
   caPem?: string;
   commonName: string;

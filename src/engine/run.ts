@@ -13,7 +13,8 @@ import {
   varValues,
   type Inventory,
 } from "../inventory/index.js";
-import { desiredState, loadProject, projectSecrets, rolesOfHost, type Project, type RunKind } from "../roles/index.js";
+import { desiredState, hostValues, loadProject, projectSecrets, rolesOfHost, type Project, type RunKind } from "../roles/index.js";
+import { hostsAlsoNeeded } from "../mesh/also-needed.js";
 import { loadOrCreateCa, signRequest, type Ca } from "../pki/ca.js";
 import type { Transport } from "../transport/transport.js";
 import { stopwatch } from "../util/time.js";
@@ -82,6 +83,12 @@ export async function runPlaybook(opts: RunOptions): Promise<RunSummary> {
     const gone = planned.filter((h) => !inv.hosts.has(h));
     if (gone.length) throw new Error(`${opts.planFile}: planned host(s) ${gone.join(", ")} are no longer in ${inventoryPath}`);
     hosts = hosts.filter((h) => planned.includes(h));
+  }
+  if (!saved && project.runKind === "push") {
+    for (const { host, why } of hostsAlsoNeeded(inv, hostValues(project, inv), hosts)) {
+      opts.err(`${host}: also in this run: ${why}\n`);
+      hosts = [...hosts, host];
+    }
   }
   const ca = await meshCa(opts, project, inv, hosts, inventoryPath);
   const desired = new Map<string, DesiredHost>();

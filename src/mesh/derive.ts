@@ -111,13 +111,16 @@ export function deriveMeshVars(inv: Inventory, resolved: Resolved): Map<string, 
     );
   }
   const port = (h: string, name: string, fallback: number) => Number(text(vars(h), name) ?? fallback);
+  // etcd_tls (true unless the inventory says otherwise) makes every URL https; false keeps plain http.
+  const tls = (h: string) => !["false", "no", "off", "0"].includes((text(vars(h), "etcd_tls") ?? "true").toLowerCase());
+  const scheme = (h: string) => (tls(h) ? "https" : "http");
   const etcdMembers = members.map((h) => {
     const address = underlay(h);
     return {
       name: h,
       address,
-      peer_url: `http://${address}:${port(h, "etcd_peer_port", 2380)}`,
-      client_url: `http://${address}:${port(h, "etcd_client_port", 2379)}`,
+      peer_url: `${scheme(h)}://${address}:${port(h, "etcd_peer_port", 2380)}`,
+      client_url: `${scheme(h)}://${address}:${port(h, "etcd_client_port", 2379)}`,
     };
   });
   for (const [h, d] of derived) {
@@ -127,6 +130,7 @@ export function deriveMeshVars(inv: Inventory, resolved: Resolved): Map<string, 
       etcd_endpoints: etcdMembers.map((m) => m.client_url).join(","),
       etcd_member: members.includes(h),
       etcd_address: underlay(h),
+      etcd_tls: tls(h),
     });
   }
   return derived;

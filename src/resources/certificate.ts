@@ -3,10 +3,20 @@
 // whether to make the key, (re)issue the certificate, or rewrite the CA file.
 import type { Action, PlanContext, ResourceUnit } from "../engine/action.js";
 import type { CertificateResource } from "../engine/desired.js";
+import { X509Certificate } from "node:crypto";
 import { describeCertificate } from "../pki/ca.js";
 import { shellQuote } from "../util/shell.js";
 
 const DAY = 86_400_000;
+
+/** A short, comparable name for a CA certificate: the start of its SHA-256 fingerprint. */
+function fingerprint(pem: string): string {
+  try {
+    return `SHA256 ${new X509Certificate(pem).fingerprint256.slice(0, 23)}`;
+  } catch {
+    return "not a certificate";
+  }
+}
 const dirOf = (p: string) => p.slice(0, p.lastIndexOf("/")) || "/";
 const sameSet = (a: string[], b: string[]) => a.length === b.length && [...a].sort().join() === [...b].sort().join();
 const date = (d: Date) => d.toISOString().slice(0, 10);
@@ -60,7 +70,7 @@ export const certificateUnit: ResourceUnit<CertificateResource> = {
     return [
       `if [ -f ${q(r.key)} ]; then printf 'K\\t${i}\\t'; openssl pkey -in ${q(r.key)} -pubout 2>/dev/null | base64 -w0; echo; fi`,
       `if [ -f ${q(r.cert)} ]; then printf 'X\\t${i}\\t'; base64 -w0 < ${q(r.cert)}; echo; fi`,
-      `if [ -f ${q(r.ca)} ]; then printf 'A\\t${i}\\t'; base64 -w0 < ${q(r.ca)}; echo; fi`,
+      ...(r.ca ? [`if [ -f ${q(r.ca)} ]; then printf 'A\\t${i}\\t'; base64 -w0 < ${q(r.ca)}; echo; fi`] : []),
     ].join("\n");
   },
   plan(r, i, ctx) {
@@ -68,7 +78,15 @@ export const certificateUnit: ResourceUnit<CertificateResource> = {
     const actions: Omit<Action, "resource" | "kind" | "secret">[] = [];
     // A pull has no CA of its own to write: it checks against the copy the last push left.
     const caPem = r.caPem ?? seen.ca;
-    if (r.caPem && seen.ca?.trim() !== r.caPem.trim()) {
+    // Another CA on the host means another controller (or another --pki-dir) built this mesh:
+    // re-issuing everything under this one would cut the nodes off from each other half-way.
+    if (r.ca && r.caPem && seen.ca && seen.ca.trim() !== r.caPem.trim()) {
+      throw new Error(
+        `${r.ca} holds another CA than this controller's (${fingerprint(seen.ca)} on the host, ${fingerprint(r.caPem)} here): ` +
+          "run from the controller and --pki-dir that made this mesh's certificates (moving a mesh to a new CA is not supported)",
+      );
+    }
+    if (r.ca && r.caPem && seen.ca?.trim() !== r.caPem.trim()) {
       actions.push({ target: `file ${r.ca}`, change: seen.ca ? "update" : "create", detail: "the mesh CA certificate", notify: r.notify, script: writeScript(r.ca, r.caPem, "root", "0644") });
     }
     if (!seen.publicKey) {

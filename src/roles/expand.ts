@@ -116,7 +116,7 @@ export class Expander {
           kind: r.kind,
           key: this.path(r.key),
           cert: this.path(r.cert),
-          ca: this.path(r.ca),
+          ...(r.ca && { ca: this.path(r.ca) }),
           ...(this.pki.caPem && { caPem: this.pki.caPem }),
           commonName,
           ips: names(r.ips),

@@ -34,7 +34,7 @@ export type RoleResource =
   | (FileLike & { kind: "copy"; content?: Str; file?: Str; dest: Str; validate?: Str; force?: boolean })
   | (Base & { kind: "service"; name: Str; enabled?: boolean; state?: "started" | "stopped"; notify: string[] })
   | (Base & { kind: "command"; name: Str; run: Str; creates?: Str; unless?: Str; notify: string[] })
-  | (Base & { kind: "certificate"; key: Str; cert: Str; ca: Str; commonName: Str; ips: Str[]; dns: Str[]; group: Str; days: Str; renewDays: Str; notify: string[] });
+  | (Base & { kind: "certificate"; key: Str; cert: Str; ca?: Str; commonName: Str; ips: Str[]; dns: Str[]; group: Str; days: Str; renewDays: Str; notify: string[] });
 
 export interface RoleHandler {
   name: string;

@@ -113,7 +113,7 @@ export function parseResource(ctx: ParseContext, item: unknown, index: number): 
         ...base,
         key: str("key"),
         cert: str("cert"),
-        ca: str("ca"),
+        ...(opt("ca") && { ca: str("ca") }),
         commonName: str("common_name"),
         ips: list("ips"),
         dns: list("dns"),

@@ -24,7 +24,7 @@ export const KIND_SCHEMAS = {
   certificate: z.strictObject({
     key: text,
     cert: text,
-    ca: text,
+    ca: text.optional(),
     common_name: text,
     ips: z.array(text).optional(),
     dns: z.array(text).optional(),

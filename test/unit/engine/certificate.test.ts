@@ -103,6 +103,12 @@ describe("a certificate resource", () => {
     expect(readFileSync(`${dir}/pki/node.key`)).toEqual(key);
   });
 
+  it("refuses to plan for a host whose CA is another one (another controller or --pki-dir)", async () => {
+    await apply(host());
+    const other = await loadOrCreateCa(join(dir, "other-ca"), "other CA");
+    await expect(plan(host({ caPem: other.certPem }))).rejects.toThrow(/holds another CA than this controller's \(SHA256 [0-9A-F:]+ on the host, SHA256 [0-9A-F:]+ here\)/);
+  });
+
   it("a request the CA refuses fails the step and leaves the old certificate", async () => {
     await apply(host());
     const before = readFileSync(`${dir}/pki/node.crt`, "utf8");

@@ -68,12 +68,20 @@ describe("mesh variables", () => {
     const inv = mesh("        a: { ansible_host: 192.0.2.1 }\n        b: { ansible_host: 192.0.2.2 }\n        c: { ansible_host: 192.0.2.3 }\n", "    etcd:\n      hosts:\n        a:\n        b:\n        c:\n");
     const { derived } = await derive(inv);
     expect(derived.get("c")).toMatchObject({
-      etcd_endpoints: "http://192.0.2.1:2379,http://192.0.2.2:2379,http://192.0.2.3:2379",
-      etcd_initial_cluster: "a=http://192.0.2.1:2380,b=http://192.0.2.2:2380,c=http://192.0.2.3:2380",
+      etcd_endpoints: "https://192.0.2.1:2379,https://192.0.2.2:2379,https://192.0.2.3:2379",
+      etcd_initial_cluster: "a=https://192.0.2.1:2380,b=https://192.0.2.2:2380,c=https://192.0.2.3:2380",
       etcd_member: true,
       etcd_address: "192.0.2.3",
     });
     const even = mesh("        a:\n        b:\n", "    etcd:\n      hosts:\n        a:\n        b:\n");
     await expect(derive(even)).rejects.toThrow(/:7:5: etcd: group etcd has 2 hosts \(a, b\): etcd needs an odd number of members/);
+  });
+
+  it("uses https for etcd unless the inventory turns etcd_tls off", async () => {
+    const hosts = "        a: { ansible_host: 192.0.2.1 }\n";
+    const on = await derive(mesh(hosts, "    etcd:\n      hosts:\n        a:\n"));
+    expect(on.derived.get("a")).toMatchObject({ etcd_tls: true, etcd_endpoints: "https://192.0.2.1:2379" });
+    const off = await derive(mesh(hosts, "    etcd:\n      hosts:\n        a:\n  vars:\n    etcd_tls: false\n"));
+    expect(off.derived.get("a")).toMatchObject({ etcd_tls: false, etcd_endpoints: "http://192.0.2.1:2379" });
   });
 });

@@ -8,7 +8,7 @@ import { SMALL_INVENTORY } from "./helpers.js";
 describe("roles beside the site file, then the shipped roles", () => {
   const files = (extra: Record<string, string> = {}) => ({
     "inventory.yml": SMALL_INVENTORY,
-    "site.yml": "- hosts: all\n  roles: [mine, etcd_client]\n",
+    "site.yml": "- hosts: all\n  roles: [mine, pki, etcd_client]\n",
     "roles/mine/role.yml": "resources:\n  - template: { src: motd.j2, dest: /etc/motd }\n",
     "templates/motd.j2": "hello {{ inventory_hostname }}\n",
     ...extra,

@@ -42,7 +42,7 @@ describe("inventory --from-vagrant", () => {
     expect(derived.get("node2")).toMatchObject({ tinc_name: "node2" });
     expect(resolveHostVars(inv, "node1").vars.get("tinc_address")?.value).toBe("192.168.56.11");
     expect(derived.get("node1")!["etcd_initial_cluster"]).toBe(
-      "node1=http://192.168.56.11:2380,node2=http://192.168.56.12:2380,node3=http://192.168.56.13:2380",
+      "node1=https://192.168.56.11:2380,node2=https://192.168.56.12:2380,node3=https://192.168.56.13:2380",
     );
   });
 
@@ -56,7 +56,7 @@ describe("inventory --from-vagrant", () => {
     expect(conn("node3")).toMatchObject({ host: "192.168.121.24", port: 22, privateKeyFile: "/home/u/my proj/vagrant/.vagrant/machines/node3/libvirt/private_key" });
     expect(derived.get("node3")).toMatchObject({ tinc_address: "192.168.121.24" });
     expect(derived.get("node1")!["etcd_initial_cluster"]).toBe(
-      "node1=http://192.168.121.57:2380,node2=http://192.168.121.131:2380,node3=http://192.168.121.24:2380",
+      "node1=https://192.168.121.57:2380,node2=https://192.168.121.131:2380,node3=https://192.168.121.24:2380",
     );
   });
 

@@ -30,7 +30,7 @@ describe("inventory/vagrant.yml", () => {
     const derived = deriveMeshVars(inv, resolved);
     expect(derived.get("node3")).toMatchObject({ tinc_address: "192.168.56.13", tinc_name: "node3", etcd_member: true });
     expect(derived.get("node1")!["etcd_initial_cluster"]).toBe(
-      "node1=http://192.168.56.11:2380,node2=http://192.168.56.12:2380,node3=http://192.168.56.13:2380",
+      "node1=https://192.168.56.11:2380,node2=https://192.168.56.12:2380,node3=https://192.168.56.13:2380",
     );
     const addrs = ["node1", "node2", "node3"].map((h) => derived.get(h)!["mesh_address"]);
     expect(new Set(addrs).size).toBe(3);
