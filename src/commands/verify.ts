@@ -77,7 +77,10 @@ export function verifyCommand(): Command {
           );
           let healthy = 0;
           if (etcdMembers > 0) {
-            const r = await (await connect(mesh[0]!)).exec(`ETCDCTL_API=3 etcdctl --endpoints=${endpoints} endpoint health 2>&1`).catch(() => undefined);
+            // The node's own etcdctl settings (its certificate, with TLS): what the agent itself has.
+            const r = await (await connect(mesh[0]!))
+              .exec(`set -a; ETCDCTL_API=3; ETCDCTL_ENDPOINTS=${endpoints}; [ -f /etc/bgpmesh/etcd.env ] && . /etc/bgpmesh/etcd.env; set +a; etcdctl endpoint health 2>&1`)
+              .catch(() => undefined);
             healthy = (r?.stdout.match(/is healthy/g) ?? []).length;
           }
           const verdict = judge(nodes, views, { healthy, members: etcdMembers });
