@@ -157,7 +157,7 @@ describe("monitoring", () => {
     const used = dashboardMetrics(dashboard);
     expect(used.size).toBeGreaterThan(10);
     const a = lab.hosts[0]!.address;
-    const live = new Set(["up", ...namesIn(await scrape(a, 2112)), ...namesIn(await scrape(a, 9324)), ...namesIn(await scrape(a, 2379))]);
+    const live = new Set(["up", ...namesIn(await scrape(a, 2112)), ...namesIn(await scrape(a, 9324)), ...namesIn(await scrape(a, 2381))]);
     expect([...used].filter(([m]) => !live.has(m))).toEqual([]);
     // Grafana's files reached the host of the `grafana` group (Grafana itself is not in Debian).
     const files = await sshOk(lab, "node2", "cat /etc/grafana/provisioning/datasources/bgpmesh.yml; ls /etc/grafana/dashboards/bgpmesh/");

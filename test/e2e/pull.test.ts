@@ -49,9 +49,9 @@ ${extra}`;
 // The repository's own site.yml: the shipped plays, plus a role of its own whose one command is
 // slow and leaves a line per run, to see a push wait for a pull and nothing run twice.
 const SITE = `- hosts: etcd
-  roles: [etcd]
+  roles: [pki, etcd]
 - hosts: mesh
-  roles: [etcd_client, tinc, bird, agent]
+  roles: [pki, etcd_client, tinc, bird, agent]
 - hosts: pull
   roles: [pull, slow]
 `;
