@@ -89,6 +89,15 @@ export function deriveMeshVars(inv: Inventory, resolved: Resolved): Map<string, 
     derived.get(h)!["mesh_address"] = formatIpv4(subnet.network + offset);
   }
 
+  // The tap interface's MAC, from the mesh address (unique in the mesh): tinc makes a random one at
+  // every start, and peers would keep sending to the old one (ARP caches, tinc's MAC table for
+  // MACExpire) after a node reboots. 02: a locally administered unicast address.
+  for (const h of mesh) {
+    const addr = String(userSet(vars(h), "mesh_address")?.value ?? derived.get(h)!["mesh_address"]);
+    const octets = addr.split(".").map((o) => Number(o).toString(16).padStart(2, "0"));
+    derived.get(h)!["mesh_mac"] = ["02", "b6", ...octets].join(":");
+  }
+
   // Router ids: the mesh address unless set, and never shared.
   const routerIds = new Map<string, string>();
   for (const h of mesh) {

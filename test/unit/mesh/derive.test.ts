@@ -84,4 +84,10 @@ describe("mesh variables", () => {
     const off = await derive(mesh(hosts, "    etcd:\n      hosts:\n        a:\n  vars:\n    etcd_tls: false\n"));
     expect(off.derived.get("a")).toMatchObject({ etcd_tls: false, etcd_endpoints: "http://192.0.2.1:2379" });
   });
+
+  it("gives each mesh host a fixed MAC for its tap interface, from its mesh address", async () => {
+    const { derived } = await derive(mesh("        a: { ansible_host: 192.0.2.1, mesh_address: 10.0.0.17 }\n        b: { ansible_host: 192.0.2.2 }\n"));
+    expect(derived.get("a")!["mesh_mac"]).toBe("02:b6:0a:00:00:11");
+    expect(derived.get("b")!["mesh_mac"]).toMatch(/^02:b6:0a:00:00:[0-9a-f]{2}$/);
+  });
 });
