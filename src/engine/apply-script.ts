@@ -96,7 +96,7 @@ export function applyScripts(plan: HostPlan, journal = JOURNAL, record?: RunReco
     `unowe() { if [ -f ${journal} ]; then grep -vxF -- "$1" ${journal} > ${journal}.new; mv -f ${journal}.new ${journal}; fi; }`,
   ];
   const pieces: string[][] = [piece];
-  const signs: Omit<SignPause, "resume">[] = [];
+  const signs: (Omit<SignPause, "resume"> & { writeStep: (pem: string) => string[] })[] = [];
   const owedBefore = new Set(plan.handlers.filter((h) => h.owed).map((h) => h.name));
   plan.actions.forEach((a, i) => {
     const id = `a${i}`;
@@ -115,8 +115,9 @@ export function applyScripts(plan: HostPlan, journal = JOURNAL, record?: RunReco
       id,
       spec: sign,
       abort: (reason) => [`echo ${shellQuote(`cannot issue the certificate: ${reason}`)} >&2`, ...onFailure, `echo "@@failed ${id}"`, "exit 1", ""].join("\n"),
+      writeStep: (pem) => step(id, writeCertificateScript(sign.certPath, pem), onFailure),
     });
-    piece = [...step(id, writeCertificateScript(sign.certPath, "@@PEM@@"), onFailure)];
+    piece = [];
     pieces.push(piece);
   });
   const tail = [`rm -f ${journal}`, ...(record ? [recordScript(record, "ok")] : []), `echo ${DONE}`, ""];
@@ -132,8 +133,7 @@ export function applyScripts(plan: HostPlan, journal = JOURNAL, record?: RunReco
   const texts = pieces.map((p) => p.join("\n"));
   return {
     first: texts[0]!,
-    // The certificate goes in a quoted here-document: nothing in it is expanded.
-    signs: signs.map((s, k) => ({ ...s, resume: (pem: string) => texts[k + 1]!.replace("@@PEM@@", () => pem.trimEnd()) })),
+    signs: signs.map(({ writeStep, ...s }, k) => ({ ...s, resume: (pem: string) => [...writeStep(pem), texts[k + 1]!].join("\n") })),
     ...(second && { second }),
   };
 }

@@ -6,6 +6,7 @@ import type { CertificateResource } from "../engine/desired.js";
 import { X509Certificate } from "node:crypto";
 import { describeCertificate } from "../pki/ca.js";
 import { shellQuote } from "../util/shell.js";
+import { writeFileScript } from "./file.js";
 
 const DAY = 86_400_000;
 
@@ -21,23 +22,9 @@ const dirOf = (p: string) => p.slice(0, p.lastIndexOf("/")) || "/";
 const sameSet = (a: string[], b: string[]) => a.length === b.length && [...a].sort().join() === [...b].sort().join();
 const date = (d: Date) => d.toISOString().slice(0, 10);
 
-/** Writes `content` to `path` through a temp file beside it, with this group and mode. */
-function writeScript(path: string, content: string, group: string, mode: string): string {
-  const tmp = `${path}.bgpmesh-new`;
-  return [
-    `mkdir -p ${shellQuote(dirOf(path))}`,
-    `cat > ${shellQuote(tmp)} <<'@@BGPMESH-PEM'`,
-    content.trimEnd(),
-    "@@BGPMESH-PEM",
-    `chown root:${shellQuote(group)} ${shellQuote(tmp)}`,
-    `chmod ${mode} ${shellQuote(tmp)}`,
-    `mv -f ${shellQuote(tmp)} ${shellQuote(path)}`,
-  ].join("\n");
-}
-
-/** The apply step that writes a certificate the controller just signed (see apply-script.ts). */
-export function writeCertificateScript(certPath: string, pem: string): string {
-  return writeScript(certPath, pem, "root", "0644");
+/** A certificate (the CA's, or one just signed) written as any file is: through a temp file, renamed. */
+export function writeCertificateScript(path: string, pem: string): string {
+  return [`mkdir -p ${shellQuote(dirOf(path))}`, writeFileScript({ path, owner: "root", group: "root", mode: "0644" }, Buffer.from(`${pem.trimEnd()}\n`))].join("\n");
 }
 
 /** The part of an issuing step that runs on the host: the request, for the key already there. */
@@ -87,7 +74,7 @@ export const certificateUnit: ResourceUnit<CertificateResource> = {
       );
     }
     if (r.ca && r.caPem && seen.ca?.trim() !== r.caPem.trim()) {
-      actions.push({ target: `file ${r.ca}`, change: seen.ca ? "update" : "create", detail: "the mesh CA certificate", notify: r.notify, script: writeScript(r.ca, r.caPem, "root", "0644") });
+      actions.push({ target: `file ${r.ca}`, change: seen.ca ? "update" : "create", detail: "the mesh CA certificate", notify: r.notify, script: writeCertificateScript(r.ca, r.caPem) });
     }
     if (!seen.publicKey) {
       const tmp = `${r.key}.bgpmesh-new`;

@@ -18,14 +18,14 @@ export const fileUnit: ResourceUnit<FileResource> = {
     const target = `file ${r.path}`;
     const bytes = fileBytes(r);
     if (st.type === "missing") {
-      return [{ target, change: "create", detail: `${r.owner}:${r.group} ${r.mode}`, diff: diffOf(r, undefined, bytes), notify: r.notify, script: writeScript(r, bytes) }];
+      return [{ target, change: "create", detail: `${r.owner}:${r.group} ${r.mode}`, diff: diffOf(r, undefined, bytes), notify: r.notify, script: writeFileScript(r, bytes) }];
     }
     if (st.type !== "file") {
       throw new Error(`${r.path} exists but is a ${st.type === "other" ? st.what : st.type}, not a regular file (${r.origin.where})`);
     }
     if (r.force !== false && st.sha256 !== sha256(bytes)) {
       const old = st.content === undefined ? undefined : Buffer.from(st.content, "base64");
-      return [{ target, change: "update", diff: diffOf(r, old ?? null, bytes), notify: r.notify, script: writeScript(r, bytes) }];
+      return [{ target, change: "update", diff: diffOf(r, old ?? null, bytes), notify: r.notify, script: writeFileScript(r, bytes) }];
     }
     const meta = metadataChanges(r.path, r, st);
     return meta ? [{ target, change: "set", detail: meta.detail, notify: r.notify, script: meta.script }] : [];
@@ -50,7 +50,7 @@ function diffOf(r: FileResource, old: Buffer | null | undefined, bytes: Buffer):
  * Writes the content to a temp file beside the target, gives it its owner and mode, validates
  * it, then renames it over the target: a reader (or a run killed half-way) never sees half a file.
  */
-function writeScript(r: FileResource, bytes: Buffer): string {
+export function writeFileScript(r: Pick<FileResource, "path" | "owner" | "group" | "mode" | "validate">, bytes: Buffer): string {
   const slash = r.path.lastIndexOf("/");
   const dir = r.path.slice(0, slash) || "/";
   const prefix = `${dir === "/" ? "" : dir}/.${r.path.slice(slash + 1)}.bgpmesh-`;
