@@ -1,4 +1,5 @@
-import { Command, InvalidArgumentError, Option } from "commander";
+import { Command, Option } from "commander";
+import { numberOption } from "./number-option.js";
 import { useColor } from "../output/style.js";
 import { pull } from "../pull/pull.js";
 import { secretsKeyFileOption } from "../secrets/key.js";
@@ -19,12 +20,6 @@ interface PullFlags {
   color: boolean;
 }
 
-const seconds = (what: string, allowZero: boolean) => (value: string) => {
-  const n = Number(value);
-  if (!Number.isFinite(n) || n < 0 || (!allowZero && n === 0)) throw new InvalidArgumentError(`${what} must be a ${allowZero ? "non-negative" : "positive"} number of seconds`);
-  return n;
-};
-
 export function pullCommand(): Command {
   return new Command("pull")
     .description("on a node (from cron): fetch the configuration repository and apply this host's roles locally, as ansible-pull does")
@@ -34,11 +29,11 @@ export function pullCommand(): Command {
     .option("--site <path>", "play list inside the repository (default: its site.yml, else the one installed with the tool)")
     .option("--host <name>", "this host's name in the inventory (default: the hostname)")
     .option("-o, --only-if-changed", "do nothing, not even a plan, when this commit is the one last applied with this version of the tool")
-    .option("-s, --sleep <seconds>", "wait a random time up to this long first, so a fleet does not pull at once", seconds("--sleep", true), 0)
+    .option("-s, --sleep <seconds>", "wait a random time up to this long first, so a fleet does not pull at once", numberOption("--sleep", { allowZero: true, unit: "seconds" }), 0)
     .option("--check", "change nothing: print the plan with diffs and exit 2 when the host differs from the repository")
     .option("-d, --directory <dir>", "working copy of the repository", "/var/lib/bgpmesh/pull/checkout")
     .option("-e, --extra-vars <key=value|@file>", "variables above every other level (repeatable)", (v: string, acc: string[]) => [...acc, v], [] as string[])
-    .option("--lock-timeout <seconds>", "how long to wait for a push (or another pull) to release this host", seconds("--lock-timeout", false), 300)
+    .option("--lock-timeout <seconds>", "how long to wait for a push (or another pull) to release this host", numberOption("--lock-timeout", { unit: "seconds" }), 300)
     .option("--json <file>", "also write a machine-readable report (secrets masked)")
     .addOption(secretsKeyFileOption())
     .addOption(new Option("--no-color", "no ANSI colours").default(useColor()))

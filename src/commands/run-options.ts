@@ -1,9 +1,10 @@
 // Options shared by `plan` and `apply`, named as ansible-playbook names them where it has one.
-import { Command, InvalidArgumentError, Option } from "commander";
+import { Command, Option } from "commander";
 import type { Inventory } from "../inventory/index.js";
 import type { RunOptions } from "../engine/run.js";
 import { useColor } from "../output/style.js";
 import { connectHost } from "./connect.js";
+import { numberOption } from "./number-option.js";
 import { projectFile } from "../util/project.js";
 import { secretsKeyFileOption } from "../secrets/key.js";
 
@@ -22,22 +23,16 @@ export interface CommonFlags {
   renewCerts?: boolean;
 }
 
-const positive = (what: string) => (value: string) => {
-  const n = Number(value);
-  if (!Number.isFinite(n) || n <= 0) throw new InvalidArgumentError(`${what} must be a positive number`);
-  return n;
-};
-
 export function addCommonOptions(cmd: Command): Command {
   return cmd
     .option("-i, --inventory <file>", "inventory (Ansible YAML shape)")
     .option("-e, --extra-vars <key=value|@file>", "variables above every other level (repeatable)", (v: string, acc: string[]) => [...acc, v], [] as string[])
     .option("-l, --limit <pattern>", "only these hosts or groups (comma-separated; !name excludes)")
     .option("--site <file>", "play list mapping groups to roles", projectFile("site.yml"))
-    .option("-f, --forks <n>", "hosts worked on at once", positive("--forks"), 16)
+    .option("-f, --forks <n>", "hosts worked on at once", numberOption("--forks"), 16)
     .option("--accept-new-host-keys", "trust and record the key of a host not yet in known_hosts (a changed key is always refused)")
-    .option("-T, --timeout <seconds>", "SSH connect timeout", positive("--timeout"), 10)
-    .option("--lock-timeout <seconds>", "how long to wait for another apply or pull to release a host", positive("--lock-timeout"), 60)
+    .option("-T, --timeout <seconds>", "SSH connect timeout", numberOption("--timeout"), 10)
+    .option("--lock-timeout <seconds>", "how long to wait for another apply or pull to release a host", numberOption("--lock-timeout"), 60)
     .option("--json <file>", "also write a machine-readable report (secrets masked)")
     .addOption(secretsKeyFileOption())
     .option("--pki-dir <dir>", "the mesh CA's folder (default: pki/ beside the inventory; made on first use)")

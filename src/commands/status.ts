@@ -1,4 +1,5 @@
-import { Command, InvalidArgumentError, Option } from "commander";
+import { Command, Option } from "commander";
+import { numberOption } from "./number-option.js";
 import { collectSecrets, loadInventory, Redactor, resolveHostVars, varValues } from "../inventory/index.js";
 import { selectHosts } from "../engine/select.js";
 import { useColor } from "../output/style.js";
@@ -17,20 +18,14 @@ interface StatusFlags {
   color: boolean;
 }
 
-const positiveNumber = (value: string) => {
-  const n = Number(value);
-  if (!Number.isFinite(n) || n <= 0) throw new InvalidArgumentError("a positive number");
-  return n;
-};
-
 export function statusCommand(): Command {
   return new Command("status")
     .description("a quick table of every host: reachable, agent up, BGP sessions established / expected, last apply")
     .requiredOption("-i, --inventory <file>", "inventory (Ansible YAML shape)")
     .option("-l, --limit <pattern>", "only these hosts or groups (comma-separated; !name excludes)")
     .addOption(secretsKeyFileOption())
-    .option("-f, --forks <n>", "hosts asked at once", positiveNumber, 16)
-    .option("-T, --timeout <seconds>", "SSH connect timeout", positiveNumber, 5)
+    .option("-f, --forks <n>", "hosts asked at once", numberOption("--forks"), 16)
+    .option("-T, --timeout <seconds>", "SSH connect timeout", numberOption("--timeout"), 5)
     .option("--accept-new-host-keys", "trust and record the key of a host not yet in known_hosts (a changed key is always refused)")
     .option("--json", "print the status as JSON instead of the table")
     .addOption(new Option("--no-color", "no ANSI colours").default(useColor()))
