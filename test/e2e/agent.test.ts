@@ -6,6 +6,7 @@ import { describe, expect, it } from "vitest";
 import type { RunResult } from "../../src/util/exec.js";
 import { cli, cliOk, ssh, sshOk, type LabInfo } from "../helpers/cli.js";
 import { labPerFile } from "../helpers/lab-per-file.js";
+import { meshInventory } from "../helpers/mesh-inventory.js";
 
 const NAME = "e2e-agent";
 let lab: LabInfo;
@@ -15,23 +16,11 @@ function inventory(meshHosts: number): string {
   const file = join(work, `inventory-${meshHosts}.yml`);
   writeFileSync(
     file,
-    `all:
-  vars:
-    ansible_ssh_private_key_file: ${lab.dir}/id_ed25519
-    bgpmesh_known_hosts: ${lab.knownHostsFile}
-  children:
-    mesh:
-      hosts:
-${lab.hosts
-  .slice(0, meshHosts)
-  .map((h, i) => `        ${h.name}: { ansible_host: ${h.address}, bgp_announce: [192.168.${101 + i}.0/24] }`)
-  .join("\n")}
-    etcd:
-      hosts:
-        node1:
-        node2:
-        node3:
-`,
+    meshInventory(lab, {
+      mesh: lab.hosts.slice(0, meshHosts),
+      hostVars: (_, i) => `, bgp_announce: [192.168.${101 + i}.0/24]`,
+      etcd: ["node1", "node2", "node3"],
+    }),
   );
   return file;
 }

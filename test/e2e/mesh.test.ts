@@ -6,6 +6,7 @@ import { describe, expect, it } from "vitest";
 import type { RunResult } from "../../src/util/exec.js";
 import { cli, cliOk, ssh, sshOk, type LabInfo } from "../helpers/cli.js";
 import { labPerFile } from "../helpers/lab-per-file.js";
+import { meshInventory } from "../helpers/mesh-inventory.js";
 
 const NAME = "e2e-mesh";
 const TOKEN = "cluster-T0ken-9f2e";
@@ -15,28 +16,15 @@ const seen: string[] = [];
 
 /** An inventory of the first `meshHosts` lab hosts, the first three of them etcd members. */
 function inventory(meshHosts: number, extraVars = ""): string {
-  const hosts = lab.hosts.slice(0, meshHosts);
   const file = join(work, `inventory-${meshHosts}.yml`);
   writeFileSync(
     file,
-    `all:
-  vars:
-    ansible_user: root
-    ansible_ssh_private_key_file: ${lab.dir}/id_ed25519
-    bgpmesh_known_hosts: ${lab.knownHostsFile}
-    etcd_cluster_token: !secret ${TOKEN}
-${extraVars}  children:
-    mesh:
-      hosts:
-${hosts.map((h) => `        ${h.name}: { ansible_host: ${h.address} }`).join("\n")}
-      vars:
-        bgp_announce: [192.168.77.0/24]
-    etcd:
-      hosts:
-        node1:
-        node2:
-        node3:
-`,
+    meshInventory(lab, {
+      mesh: lab.hosts.slice(0, meshHosts),
+      vars: `    etcd_cluster_token: !secret ${TOKEN}\n${extraVars}`,
+      meshExtra: "      vars:\n        bgp_announce: [192.168.77.0/24]\n",
+      etcd: ["node1", "node2", "node3"],
+    }),
   );
   return file;
 }

@@ -7,6 +7,7 @@ import { describe, expect, it } from "vitest";
 import { projectFile } from "../../src/util/project.js";
 import { cli, cliOk, sshOk, type LabInfo } from "../helpers/cli.js";
 import { labPerFile } from "../helpers/lab-per-file.js";
+import { meshInventory } from "../helpers/mesh-inventory.js";
 import { dashboardMetrics } from "../unit/grafana/promql-metrics.js";
 
 const NAME = "e2e-monitor";
@@ -17,19 +18,9 @@ function writeInventory(work: string, monitoringVars = ""): string {
   const file = join(work, "inventory.yml");
   writeFileSync(
     file,
-    `all:
-  vars:
-    ansible_user: root
-    ansible_ssh_private_key_file: ${lab.dir}/id_ed25519
-    bgpmesh_known_hosts: ${lab.knownHostsFile}
-  children:
-    mesh:
-      hosts:
-${lab.hosts.map((h) => `        ${h.name}: { ansible_host: ${h.address} }`).join("\n")}
-    etcd:
-      hosts:
-${lab.hosts.map((h) => `        ${h.name}:`).join("\n")}
-    monitoring:
+    meshInventory(lab, {
+      etcd: lab.hosts.map((h) => h.name),
+      groups: `    monitoring:
       hosts:
         node1:
       vars:
@@ -39,6 +30,7 @@ ${monitoringVars}    grafana:
       hosts:
         node2:
 `,
+    }),
   );
   return file;
 }

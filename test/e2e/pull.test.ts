@@ -8,6 +8,7 @@ import { afterAll, describe, expect, it } from "vitest";
 import { run } from "../../src/util/exec.js";
 import { cli, cliOk, ssh, sshOk, type LabInfo } from "../helpers/cli.js";
 import { labPerFile } from "../helpers/lab-per-file.js";
+import { meshInventory } from "../helpers/mesh-inventory.js";
 
 const NAME = "e2e-pull";
 let lab: LabInfo;
@@ -23,19 +24,9 @@ async function commit(file: string, text: string, message: string): Promise<void
 
 function inventoryText(extra = ""): string {
   const h = lab.hosts[0]!;
-  return `all:
-  vars:
-    ansible_user: root
-    ansible_ssh_private_key_file: ${lab.dir}/id_ed25519
-    bgpmesh_known_hosts: ${lab.knownHostsFile}
-  children:
-    mesh:
-      hosts:
-        ${h.name}: { ansible_host: ${h.address} }
-    etcd:
-      hosts:
-        ${h.name}:
-    pull:
+  return meshInventory(lab, {
+    mesh: [h],
+    groups: `    pull:
       hosts:
         ${h.name}:
       vars:
@@ -43,7 +34,8 @@ function inventoryText(extra = ""): string {
         pull_sleep: 0
         # Never on its own during the test (February 31st): every run here is started by hand.
         pull_cron_schedule: "0 0 31 2 *"
-${extra}`;
+${extra}`,
+  });
 }
 
 // The repository's own site.yml: the shipped plays, plus a role of its own whose one command is

@@ -8,6 +8,7 @@ import { run, type RunResult } from "../../src/util/exec.js";
 import { projectFile } from "../../src/util/project.js";
 import { cli, ssh, sshOk, type LabInfo } from "../helpers/cli.js";
 import { labPerFile } from "../helpers/lab-per-file.js";
+import { meshInventory } from "../helpers/mesh-inventory.js";
 
 const NAME = "e2e-security";
 const PASSWORD = "bgp-Pw-7Hq2xZ";
@@ -39,22 +40,7 @@ labPerFile(NAME, 3, (l, w) => {
 
 beforeAll(async () => {
   inventory = join(work, "inventory.yml");
-  writeFileSync(
-    inventory,
-    `all:
-  vars:
-    ansible_user: root
-    ansible_ssh_private_key_file: ${lab.dir}/id_ed25519
-    bgpmesh_known_hosts: ${lab.knownHostsFile}
-  children:
-    mesh:
-      hosts:
-${lab.hosts.map((h) => `        ${h.name}: { ansible_host: ${h.address} }`).join("\n")}
-    etcd:
-      hosts:
-${lab.hosts.map((h) => `        ${h.name}:`).join("\n")}
-`,
-  );
+  writeFileSync(inventory, meshInventory(lab, { etcd: lab.hosts.map((h) => h.name) }));
   const key = join(work, "secrets.key");
   writeFileSync(key, "lab-secrets-key-0123456789abcdef\n", { mode: 0o600 });
   chmodSync(key, 0o600);
