@@ -8,6 +8,7 @@
 //     "meshAddress": "10.0.0.11",              this node's address on the mesh interface
 //     "routerId": "10.0.0.11",                 BIRD's router id
 //     "tincPort": 655,                         optional, default 655
+//     "tincKeyExpireSeconds": 30,              optional, default 30: tinc's KeyExpire (see desired.ts)
 //     "endpointAddress": "192.0.2.11",         where other nodes' tinc reaches this one (IPv4 or DNS name)
 //     "prefixes": ["198.51.100.0/26"],         optional, default []: announced prefixes (published in the record)
 //     "meshInterface": "tinc0",                optional, default tinc0
@@ -94,6 +95,7 @@ export const agentConfigSchema = z.strictObject({
   meshAddress: unicastIpv4Field,
   routerId: routerIdField,
   tincPort: portField.default(655),
+  tincKeyExpireSeconds: seconds(10, 86400).default(30),
   endpointAddress: endpointAddressField,
   prefixes: prefixListField.default([]),
   meshInterface: z.string().regex(INTERFACE_NAME, { error: "must be an interface name: 1 to 15 letters, digits, _ . -" }).default("tinc0"),

@@ -118,6 +118,13 @@ export function connectTargets(self: string, others: readonly string[]): string[
 /**
  * tinc.conf: the base settings the provisioner seeds it with (from the config, so a changed port
  * or interface reaches the file, which the provisioner writes only once), and the ConnectTo lines.
+ *
+ * KeyExpire is short on purpose. When a node restarts, tinc 1.0 sends its UDP key to each peer
+ * unasked, over whatever path the half-built graph offers, and answers the peer's own request
+ * over the direct connection: the two answers can arrive in the wrong order, and then the peer
+ * encrypts with a key the node has already replaced ("Got unauthenticated packet" at debug 5).
+ * That direction stays dead until the node renews its keys: with tinc's default of an hour, a
+ * rebooted node stayed cut off from one peer. Renewing costs one key request per peer.
  */
 export function renderTincConf(config: AgentConfig, connectTo: readonly string[]): string {
   return [
@@ -126,6 +133,7 @@ export function renderTincConf(config: AgentConfig, connectTo: readonly string[]
     `Name = ${config.name}`,
     "Mode = switch",
     `Port = ${config.tincPort}`,
+    `KeyExpire = ${config.tincKeyExpireSeconds}`,
     "Device = /dev/net/tun",
     `Interface = ${config.meshInterface}`,
     "AddressFamily = ipv4",

@@ -38,6 +38,7 @@ describe("the agent config", () => {
     expect(loadConfig(file(JSON.stringify(MINIMAL)))).toEqual({
       ...MINIMAL,
       tincPort: 655,
+      tincKeyExpireSeconds: 30,
       prefixes: [],
       meshInterface: "tinc0",
       metricsPort: 2112,
@@ -51,6 +52,7 @@ describe("the agent config", () => {
     const full = {
       ...MINIMAL,
       tincPort: 1655,
+      tincKeyExpireSeconds: 3600,
       prefixes: ["198.51.100.0/26"],
       meshInterface: "mesh0",
       metricsPort: 9100,
@@ -79,6 +81,7 @@ describe("the agent config", () => {
     expect(loadError({ ...MINIMAL, meshName: "a-b" })).toBe("FILE: meshName: must be 1 to 15 letters, digits or _");
     expect(loadError({ ...MINIMAL, meshInterface: "tinc0\nx" })).toBe("FILE: meshInterface: must be an interface name: 1 to 15 letters, digits, _ . -");
     expect(loadError({ ...MINIMAL, hostFileGraceSeconds: -1 })).toBe("FILE: hostFileGraceSeconds: must be from 0 to 604800 seconds");
+    expect(loadError({ ...MINIMAL, tincKeyExpireSeconds: 5 })).toBe("FILE: tincKeyExpireSeconds: must be from 10 to 86400 seconds");
     expect(loadError({ ...MINIMAL, leaseTtlSeconds: 2 })).toBe("FILE: leaseTtlSeconds: must be from 5 to 3600 seconds");
   });
 
