@@ -66,6 +66,10 @@ describe("security", () => {
     // Every session carries the password (TCP MD5) from the encrypted file.
     expect(await sshOk(lab, "node1", "grep -c 'password \"' /etc/bird/peers.d/peers.conf")).toBe("2\n");
     expect(await established("node1")).toEqual(["peer_node2", "peer_node3"]);
+    // Files on the hosts that hold a secret are for root (and the daemon that needs them) only.
+    expect(await sshOk(lab, "node1", "stat -c '%n %a %U' /etc/default/etcd /etc/bgpmesh/agent.json")).toBe(
+      "/etc/default/etcd 600 root\n/etc/bgpmesh/agent.json 600 root\n",
+    );
   });
 
   it("with node1's certificate, node1's record can be written and node2's cannot", async () => {
