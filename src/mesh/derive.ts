@@ -54,6 +54,11 @@ export function deriveMeshVars(inv: Inventory, resolved: Resolved): Map<string, 
     if (!/^[A-Za-z0-9_]{1,15}$/.test(net)) {
       throw errorAt(vars(h).get("mesh_name"), inv, h, "mesh_name", `'${net}' cannot be a tinc network name: use up to 15 letters, digits or _`);
     }
+    // Checked here, not by the agent when it starts: by then the tinc.conf seeded with it is written.
+    const keyExpire = userSet(vars(h), "tinc_key_expire");
+    if (keyExpire && !(Number.isInteger(keyExpire.value) && (keyExpire.value as number) >= 10 && (keyExpire.value as number) <= 86400)) {
+      throw errorAt(keyExpire, inv, h, "tinc_key_expire", `'${String(keyExpire.value)}' is not a number of seconds from 10 to 86400`);
+    }
   }
 
   // Mesh addresses: explicit ones first, then each other host at its preferred place or the next free one.

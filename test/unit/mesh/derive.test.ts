@@ -60,8 +60,11 @@ describe("mesh variables", () => {
     await expect(derive(mesh("        a:\n", "      vars:\n        mesh_subnet: 10.0.0.1/24\n"))).rejects.toThrow(/:7:9: mesh_subnet: a: '10\.0\.0\.1\/24' is not an IPv4 subnet/);
   });
 
-  it("refuses a mesh name tinc cannot use", async () => {
+  it("refuses a mesh name or a key lifetime tinc cannot use", async () => {
     await expect(derive(mesh("        a:\n", "      vars:\n        mesh_name: my-mesh\n"))).rejects.toThrow(/:7:9: mesh_name: a: 'my-mesh' cannot be a tinc network name/);
+    await expect(derive(mesh("        a:\n", "      vars:\n        tinc_key_expire: 5\n"))).rejects.toThrow(/:7:9: tinc_key_expire: a: '5' is not a number of seconds from 10 to 86400/);
+    await expect(derive(mesh("        a:\n", "      vars:\n        tinc_key_expire: 600\n"))).resolves.toBeDefined();
+    await expect(derive(mesh("        a:\n", "      vars:\n        tinc_key_expire: 1h\n"))).rejects.toThrow(/:7:9: tinc_key_expire: a: '1h' is not a number of seconds from 10 to 86400/);
   });
 
   it("lists etcd members for every host, and refuses an even etcd group", async () => {
