@@ -39,6 +39,7 @@ import {
   portField,
   prefixListField,
   routerIdField,
+  TINC_KEY_EXPIRE,
   tincNameField,
   unicastIpv4Field,
 } from "./fields.js";
@@ -95,7 +96,7 @@ export const agentConfigSchema = z.strictObject({
   meshAddress: unicastIpv4Field,
   routerId: routerIdField,
   tincPort: portField.default(655),
-  tincKeyExpireSeconds: seconds(10, 86400).default(30),
+  tincKeyExpireSeconds: seconds(TINC_KEY_EXPIRE.min, TINC_KEY_EXPIRE.max).default(30),
   endpointAddress: endpointAddressField,
   prefixes: prefixListField.default([]),
   meshInterface: z.string().regex(INTERFACE_NAME, { error: "must be an interface name: 1 to 15 letters, digits, _ . -" }).default("tinc0"),

@@ -10,6 +10,9 @@ export const TINC_NAME = /^[A-Za-z0-9_]{1,64}$/;
 /** A tinc network name: the provisioner's rule (derive.ts), a directory under /etc/tinc. */
 export const MESH_NAME = /^[A-Za-z0-9_]{1,15}$/;
 
+/** tinc's KeyExpire in seconds, as the provisioner (derive.ts) and the agent's config accept it. */
+export const TINC_KEY_EXPIRE = { min: 10, max: 86400 } as const;
+
 /**
  * The BGP password, written inside a BIRD string (`password "...";`): printable ASCII without `"`
  * (it would end the string) or a backslash (an escape in newer BIRD versions), at most 80

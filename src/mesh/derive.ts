@@ -5,6 +5,7 @@
 // inventory errors naming file:line.
 import { createHash } from "node:crypto";
 import { hostsOf, InventoryError, type Inventory, type VarDef, type VarSet } from "../inventory/index.js";
+import { MESH_NAME, TINC_KEY_EXPIRE } from "../agent/fields.js";
 import { formatIpv4, isHostAddress, parseIpv4, parseSubnet } from "./ipv4.js";
 
 export const MESH_GROUP = "mesh";
@@ -51,13 +52,14 @@ export function deriveMeshVars(inv: Inventory, resolved: Resolved): Map<string, 
 
   for (const h of mesh) {
     const net = text(vars(h), "mesh_name") ?? "bgpmesh";
-    if (!/^[A-Za-z0-9_]{1,15}$/.test(net)) {
+    if (!MESH_NAME.test(net)) {
       throw errorAt(vars(h).get("mesh_name"), inv, h, "mesh_name", `'${net}' cannot be a tinc network name: use up to 15 letters, digits or _`);
     }
     // Checked here, not by the agent when it starts: by then the tinc.conf seeded with it is written.
     const keyExpire = userSet(vars(h), "tinc_key_expire");
-    if (keyExpire && !(Number.isInteger(keyExpire.value) && (keyExpire.value as number) >= 10 && (keyExpire.value as number) <= 86400)) {
-      throw errorAt(keyExpire, inv, h, "tinc_key_expire", `'${String(keyExpire.value)}' is not a number of seconds from 10 to 86400`);
+    const { min, max } = TINC_KEY_EXPIRE;
+    if (keyExpire && !(Number.isInteger(keyExpire.value) && (keyExpire.value as number) >= min && (keyExpire.value as number) <= max)) {
+      throw errorAt(keyExpire, inv, h, "tinc_key_expire", `'${String(keyExpire.value)}' is not a number of seconds from ${min} to ${max}`);
     }
   }
 
