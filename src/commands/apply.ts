@@ -1,5 +1,5 @@
 import { Command } from "commander";
-import { runPlaybook } from "../engine/run.js";
+import { runAndReport } from "../output/run-report.js";
 import { addCommonOptions, runOptions, type CommonFlags } from "./run-options.js";
 
 interface ApplyFlags extends CommonFlags {
@@ -18,11 +18,11 @@ export function applyCommand(): Command {
       .option("--detailed-exitcode", "with --check: exit 2 when something would change"),
   ).action(async (planFile: string | undefined, flags: ApplyFlags) => {
     if (flags.check) {
-      const summary = await runPlaybook(runOptions(flags, { apply: false, diff: flags.diff === true, planFile }));
+      const summary = await runAndReport(runOptions(flags, { apply: false, diff: flags.diff === true, planFile }));
       process.exitCode = summary.failed ? 1 : flags.detailedExitcode && summary.changes ? 2 : 0;
       return;
     }
-    const summary = await runPlaybook(runOptions(flags, { apply: true, diff: false, planFile }));
+    const summary = await runAndReport(runOptions(flags, { apply: true, diff: false, planFile }));
     process.exitCode = summary.failed ? 1 : 0;
   });
 }

@@ -1,5 +1,5 @@
 import { Command } from "commander";
-import { runPlaybook } from "../engine/run.js";
+import { runAndReport } from "../output/run-report.js";
 import { addCommonOptions, runOptions, type CommonFlags } from "./run-options.js";
 
 interface PlanFlags extends CommonFlags {
@@ -16,7 +16,7 @@ export function planCommand(): Command {
       .option("--no-diff", "list changed files without their diffs")
       .option("--detailed-exitcode", "exit 0 when nothing would change, 2 when something would, 1 on errors"),
   ).action(async (flags: PlanFlags) => {
-    const summary = await runPlaybook(runOptions(flags, { apply: false, diff: flags.diff, outPlan: flags.out }));
+    const summary = await runAndReport(runOptions(flags, { apply: false, diff: flags.diff, outPlan: flags.out }));
     process.exitCode = summary.failed ? 1 : flags.detailedExitcode && summary.changes ? 2 : 0;
   });
 }

@@ -2,6 +2,7 @@
 import { Command, Option } from "commander";
 import type { Inventory } from "../inventory/index.js";
 import type { RunOptions } from "../engine/run.js";
+import type { ReportOptions } from "../output/run-report.js";
 import { useColor } from "../output/style.js";
 import { connectHost } from "./connect.js";
 import { numberOption } from "./number-option.js";
@@ -40,7 +41,9 @@ export function addCommonOptions(cmd: Command): Command {
     .addOption(new Option("--no-color", "no ANSI colours").default(useColor()));
 }
 
-export function runOptions(flags: CommonFlags, extra: Partial<RunOptions> & Pick<RunOptions, "apply" | "diff">): RunOptions {
+type RunAndReport = RunOptions & ReportOptions;
+
+export function runOptions(flags: CommonFlags, extra: Partial<RunAndReport> & Pick<RunAndReport, "apply" | "diff">): RunAndReport {
   return {
     inventory: flags.inventory,
     site: flags.site,

@@ -3,8 +3,8 @@
 // notifies are written to the host's journal BEFORE the step runs, so a run that dies half-way
 // leaves them owed, and the next apply runs them.
 import { shellQuote } from "../util/shell.js";
-import { writeCertificateScript } from "../resources/certificate.js";
-import type { Action, HostPlan, PlannedHandler } from "./action.js";
+import type { HostPlan, PlannedHandler, SignSpec } from "../model/plan.js";
+import { kindOf } from "../resources/registry.js";
 import { JOURNAL } from "./probe-script.js";
 
 export const DONE = "@@done";
@@ -54,7 +54,7 @@ function handlerScript(h: PlannedHandler): string {
 export interface SignPause {
   /** the step's id: the script printed "@@csr <id> <base64 request>" then "@@csr-end <id>" */
   id: string;
-  spec: NonNullable<Action["sign"]>;
+  spec: SignSpec;
   /** what to send once signed: the step that writes the certificate, then the script up to the next pause */
   resume: (certPem: string) => string;
   /** what to send when signing failed: the step fails, the script stops */
@@ -102,8 +102,8 @@ export function applyScripts(plan: HostPlan, journal = JOURNAL, record?: RunReco
     const id = `a${i}`;
     const fresh = a.notify.filter((h) => !owedBefore.has(h));
     for (const h of a.notify) piece.push(`owe ${shellQuote(h)}`);
-    // A file step fails only before its rename: nothing changed, so it owes no handler after all.
-    const undo = a.kind === "file" || a.sign ? fresh.map((h) => `unowe ${shellQuote(h)}`) : [];
+    // An atomic step that failed changed nothing, so it owes no handler after all.
+    const undo = a.atomic ? fresh.map((h) => `unowe ${shellQuote(h)}`) : [];
     if (!a.sign) {
       piece.push(...step(id, a.script, [...undo, ...failed]));
       return;
@@ -111,11 +111,13 @@ export function applyScripts(plan: HostPlan, journal = JOURNAL, record?: RunReco
     piece.push(`printf '@@csr ${id} '; ${a.script}; echo`, `echo ${shellQuote(csrEnd(id))}`, "");
     const onFailure = [...undo, ...failed];
     const sign = a.sign;
+    const signed = kindOf(a.kind).signed;
+    if (!signed) throw new Error(`internal: resource kind '${a.kind}' planned a certificate to sign but cannot write one`);
     signs.push({
       id,
       spec: sign,
       abort: (reason) => [`echo ${shellQuote(`cannot issue the certificate: ${reason}`)} >&2`, ...onFailure, `echo "@@failed ${id}"`, "exit 1", ""].join("\n"),
-      writeStep: (pem) => step(id, writeCertificateScript(sign.certPath, pem), onFailure),
+      writeStep: (pem) => step(id, signed(sign, pem), onFailure),
     });
     piece = [];
     pieces.push(piece);

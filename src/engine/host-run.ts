@@ -7,10 +7,10 @@ import { shellQuote } from "../util/shell.js";
 import { stopwatch } from "../util/time.js";
 import type { ExecResult, Session, Transport } from "../transport/transport.js";
 import { UnreachableError } from "../transport/transport.js";
-import type { HostPlan } from "./action.js";
+import type { HostPlan, SignSpec } from "../model/plan.js";
+import type { DesiredHost } from "../model/resource.js";
+import type { HostResult } from "../model/result.js";
 import { applyScripts, csrEnd, LAST_RUN_FILE, parseApplyOutput, PHASE_ONE, recordScript, requestFrom, type RunRecord } from "./apply-script.js";
-import type { Action } from "./action.js";
-import type { DesiredHost } from "./desired.js";
 import { parseProbe } from "./observed.js";
 import { hasChanges, planHost } from "./plan.js";
 import { probeScript } from "./probe-script.js";
@@ -18,23 +18,6 @@ import { probeScript } from "./probe-script.js";
 export const LOCK_FILE = "/run/bgpmesh.lock";
 const PROBE_END = "@@probe-end";
 const LOCK_BUSY = 75;
-
-export type HostStatus = "ok" | "changed" | "failed" | "unreachable" | "stale";
-
-export interface HostResult {
-  host: string;
-  status: HostStatus;
-  plan?: HostPlan;
-  /** resources found, or brought, as desired */
-  ok: number;
-  /** steps that ran (a resource may need several, e.g. enable and start) */
-  changed: number;
-  /** steps that ran, by target and change */
-  applied: string[];
-  error?: string;
-  roundTrips: number;
-  seconds: number;
-}
 
 export interface HostRunOptions {
   apply: boolean;
@@ -50,7 +33,7 @@ export interface HostRunOptions {
   runKind: "push" | "pull";
   beforeApply?: (plan: HostPlan) => void;
   /** signs a host's certificate request with the mesh CA (push only) */
-  sign?: (spec: NonNullable<Action["sign"]>, csrPem: string) => Promise<string>;
+  sign?: (spec: SignSpec, csrPem: string) => Promise<string>;
 }
 
 const runRecord = (opts: HostRunOptions): RunRecord => ({ file: LAST_RUN_FILE, kind: opts.runKind, from: hostname() });

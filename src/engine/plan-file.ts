@@ -7,7 +7,7 @@ import { readFileSync, writeFileSync } from "node:fs";
 import { resolve } from "node:path";
 import { z } from "zod";
 import { REDACTED } from "../inventory/index.js";
-import type { HostPlan } from "./action.js";
+import type { HostPlan } from "../model/plan.js";
 
 export const PLAN_FORMAT = "bgpmesh-plan/1";
 

@@ -1,49 +1,35 @@
 // observed state + desired state → the host's plan. Pure: the same inputs give the same plan,
-// which is what lets `apply plan.json` check that it runs exactly what was planned.
+// which is what lets `apply plan.json` check that it runs exactly what was planned. Each resource's
+// kind reads its own probe lines and plans its own steps; this file only strings them together.
 import { createHash } from "node:crypto";
-import { unitFor } from "../resources/index.js";
-import type { Action, HostPlan, PlanContext, PlannedHandler } from "./action.js";
-import type { DesiredHost, PackageResource, Resource } from "./desired.js";
-import type { Observed } from "./observed.js";
+import type { Observed } from "../model/observed.js";
+import type { Action, HostPlan, PlannedHandler } from "../model/plan.js";
+import type { DesiredHost } from "../model/resource.js";
+import type { PlanContext } from "../resources/kind.js";
+import { prepare } from "./prepare.js";
+
+export { hasChanges } from "../model/plan.js";
 
 const digest = (value: unknown): string => createHash("sha256").update(JSON.stringify(value)).digest("hex");
-
-/** What the observed state says, without the file contents fetched only for diffs (their hash stays). */
-export function observedDigest(o: Observed): string {
-  const paths = Object.fromEntries(
-    Object.entries(o.paths).map(([p, st]) => [p, st.type === "file" ? { ...st, content: undefined } : st]),
-  );
-  return digest({ ...o, paths });
-}
-
-/** All package resources of a host become one apt transaction, at the place of the first. */
-function mergePackages(resources: Resource[]): Resource[] {
-  const names = [...new Set(resources.flatMap((r) => (r.kind === "package" ? r.names : [])))];
-  let first = true;
-  return resources.map((r) => {
-    if (r.kind !== "package") return r;
-    const merged: PackageResource = { ...r, names: first ? names : [] };
-    first = false;
-    return merged;
-  });
-}
 
 export function planHost(desired: DesiredHost, observed: Observed, hasSecret: (text: string) => boolean, now: Date = new Date()): HostPlan {
   const actions: Action[] = [];
   let unchanged = 0;
   const notes: string[] = [];
-  const ctx: PlanContext = { observed, installsPackages: false, writes: new Set(), hasSecret, now, notes };
-  mergePackages(desired.resources).forEach((r, index) => {
-    if (r.kind === "package" && r.names.length === 0) return;
-    const planned = unitFor(r).plan(r, index, ctx);
-    if (planned.length === 0) unchanged++;
-    for (const a of planned) {
-      const secret = (r.kind === "file" && r.secret) || hasSecret(a.script);
-      actions.push({ ...a, resource: index, kind: r.kind, secret });
-    }
-    if (r.kind === "package" && planned.length > 0) ctx.installsPackages = true;
-    if (r.kind === "file" && planned.some((a) => a.change === "create" || a.change === "update")) ctx.writes.add(r.path);
-  });
+  const writes = new Set<string>();
+  const ctx: PlanContext = { systemd: observed.systemd, earlier: { installs: false, writes }, hasSecret, now, notes };
+  // What the plan was made from: a saved plan is stale when this moves (a diff's old text aside).
+  const seen: Record<number, unknown> = {};
+  for (const { index, resource, kind } of prepare(desired)) {
+    const facts = kind.read(observed.lines[index] ?? []);
+    seen[index] = kind.stable ? kind.stable(facts) : facts;
+    const steps = kind.plan(resource, facts, ctx);
+    if (steps.length === 0) unchanged++;
+    for (const s of steps) actions.push({ ...s, resource: index, kind: resource.kind, secret: resource.secret === true || hasSecret(s.script) });
+    const effects = kind.effects?.(resource, steps);
+    if (effects?.installs) ctx.earlier.installs = true;
+    for (const p of effects?.writes ?? []) writes.add(p);
+  }
 
   const notified = new Set(actions.flatMap((a) => a.notify));
   const owed = new Set(observed.pendingHandlers);
@@ -63,9 +49,10 @@ export function planHost(desired: DesiredHost, observed: Observed, hasSecret: (t
       ...(h.wait && { wait: h.wait }),
     }));
   const known = new Set(desired.handlers.map((h) => h.name));
+  const { lines: _lines, ...host } = observed;
   return {
     host: desired.host,
-    observedDigest: observedDigest(observed),
+    observedDigest: digest({ ...host, seen }),
     actionsDigest: digest({ actions, handlers }),
     actions,
     handlers,
@@ -74,5 +61,3 @@ export function planHost(desired: DesiredHost, observed: Observed, hasSecret: (t
     notes,
   };
 }
-
-export const hasChanges = (p: HostPlan): boolean => p.actions.length > 0 || p.handlers.length > 0 || p.unknownOwed.length > 0;

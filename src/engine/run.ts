@@ -4,27 +4,20 @@
 import { existsSync, writeFileSync } from "node:fs";
 import { dirname, join } from "node:path";
 import pLimit from "p-limit";
-import {
-  collectSecrets,
-  loadInventory,
-  parseExtraVars,
-  Redactor,
-  resolveHostVars,
-  varValues,
-  type Inventory,
-} from "../inventory/index.js";
-import { desiredState, hostValues, loadProject, projectSecrets, rolesOfHost, type Project, type RunKind } from "../roles/index.js";
+import { loadInventory, parseExtraVars, type Inventory } from "../inventory/index.js";
+import { desiredState, hostValues, loadProject, rolesOfHost, runRedactor, type Project, type RunKind } from "../roles/index.js";
 import { hostsAlsoNeeded } from "../mesh/also-needed.js";
 import { loadOrCreateCa, signRequest, type Ca } from "../pki/ca.js";
+import type { HostPlan } from "../model/plan.js";
+import { hasChanges } from "../model/plan.js";
+import type { DesiredHost } from "../model/resource.js";
+import type { HostResult, RunSummary } from "../model/result.js";
+import { formOf } from "../resources/registry.js";
 import type { Transport } from "../transport/transport.js";
 import { stopwatch } from "../util/time.js";
-import type { DesiredHost } from "./desired.js";
-import { runHost, type HostResult } from "./host-run.js";
-import { extraVarsDigest, publicPlan, readPlanFile, writePlanFile } from "./plan-file.js";
-import { hasChanges } from "./plan.js";
+import { runHost } from "./host-run.js";
+import { extraVarsDigest, readPlanFile, type PlanInputs } from "./plan-file.js";
 import { selectHosts } from "./select.js";
-import { renderPlan } from "../output/plan-view.js";
-import { renderRecap } from "../output/recap.js";
 
 export interface RunOptions {
   inventory?: string;
@@ -33,39 +26,31 @@ export interface RunOptions {
   limit?: string;
   forks: number;
   apply: boolean;
-  /** show file diffs in the plan */
-  diff: boolean;
   lockTimeoutSec: number;
   /** apply this saved plan */
   planFile?: string;
-  /** save the plan here */
-  outPlan?: string;
-  /** write a JSON report here */
-  jsonReport?: string;
-  color: boolean;
   /** a push from a controller (the default) or a pull on the node itself */
   runKind?: RunKind;
-  /** print each host's plan, with diffs, before applying it (pull mode's log) */
-  showPlanBeforeApply?: boolean;
+  /** called with each host's plan before it is applied (pull mode logs it) */
+  beforeApply?: (plan: HostPlan, redact: (text: string) => string) => void;
+  /** called as each host is done */
+  hostDone?: (result: HostResult) => void;
   /** the mesh CA's folder; default pki/ beside the inventory */
   pkiDir?: string;
   /** issue every certificate again now (apply --renew-certs) */
   renewCerts?: boolean;
   connect: (inv: Inventory, host: string) => Promise<Transport>;
-  out: (text: string) => void;
+  /** progress and warnings, a line at a time (secrets masked) */
   err: (text: string) => void;
 }
 
-export interface RunSummary {
-  results: HostResult[];
-  seconds: number;
-  /** some host has changes (plan) or was changed (apply) */
-  changes: boolean;
-  /** some host failed, was unreachable or had a stale plan */
-  failed: boolean;
+/** What a run found and did, with what its reports need: the inputs a saved plan names, and the mask for secrets. */
+export interface PlaybookRun extends RunSummary {
+  inputs: PlanInputs;
+  redact: (text: string) => string;
 }
 
-export async function runPlaybook(opts: RunOptions): Promise<RunSummary> {
+export async function runPlaybook(opts: RunOptions): Promise<PlaybookRun> {
   const elapsed = stopwatch();
   const saved = opts.planFile ? readPlanFile(opts.planFile) : undefined;
   if (saved && extraVarsDigest(opts.extraVars) !== saved.extraVarsDigest) {
@@ -94,8 +79,7 @@ export async function runPlaybook(opts: RunOptions): Promise<RunSummary> {
   const desired = new Map<string, DesiredHost>();
   for (const h of hosts) desired.set(h, await desiredState(project, inv, h));
 
-  const redactor = new Redactor(projectSecrets(project));
-  for (const h of inv.hosts.keys()) redactor.add(collectSecrets(varValues(resolveHostVars(inv, h))));
+  const redactor = runRedactor(project, inv);
   const redact = (t: string) => redactor.redact(t);
   const hasSecret = (t: string) => redactor.redact(t) !== t;
   const progress = (host: string, msg: string) => opts.err(redact(`${host}: ${msg}\n`));
@@ -120,26 +104,18 @@ export async function runPlaybook(opts: RunOptions): Promise<RunSummary> {
           serialize,
           runKind,
           ...(ca && { sign: (spec, csr) => signRequest(ca, csr, spec) }),
-          beforeApply: opts.showPlanBeforeApply ? (plan) => opts.out(redact(renderPlan(plan, { diff: true, color: opts.color }))) : undefined,
+          ...(opts.beforeApply && { beforeApply: (plan: HostPlan) => opts.beforeApply!(plan, redact) }),
         });
-        progress(h, statusLine(r, opts.apply));
+        opts.hostDone?.(r);
         return r;
       }),
     ),
   );
-  const seconds = elapsed();
-
-  if (!opts.apply) {
-    for (const r of results) if (r.plan) opts.out(redact(renderPlan(r.plan, { diff: opts.diff, color: opts.color })));
-  }
-  opts.out(renderRecap(results, seconds, opts.color, opts.apply));
-  if (opts.outPlan) {
-    writePlanFile(opts.outPlan, { inventory: inventoryPath, site, limit: opts.limit, extraVars: opts.extraVars }, results.flatMap((r) => (r.plan ? [r.plan] : [])), redact);
-  }
-  if (opts.jsonReport) writeJsonReport(opts.jsonReport, opts.apply, results, seconds, redact);
   return {
+    inputs: { inventory: inventoryPath, site, limit: opts.limit, extraVars: opts.extraVars },
+    redact,
     results,
-    seconds,
+    seconds: elapsed(),
     changes: results.some((r) => (opts.apply ? r.changed > 0 : r.plan !== undefined && hasChanges(r.plan))),
     failed: results.some((r) => r.status === "failed" || r.status === "unreachable" || r.status === "stale"),
   };
@@ -153,7 +129,7 @@ export async function runPlaybook(opts: RunOptions): Promise<RunSummary> {
 async function meshCa(opts: RunOptions, project: Project, inv: Inventory, hosts: string[], inventoryPath: string): Promise<Ca | undefined> {
   project.pki.renew = opts.renewCerts === true;
   if (project.runKind !== "push") return undefined;
-  const uses = hosts.some((h) => rolesOfHost(project, inv, h).some((r) => project.roles.get(r)?.resources.some((x) => x.kind === "certificate")));
+  const uses = hosts.some((h) => rolesOfHost(project, inv, h).some((r) => project.roles.get(r)?.resources.some((x) => formOf(x.form)?.needsCa)));
   if (!uses) return undefined;
   const dir = opts.pkiDir ?? join(dirname(inventoryPath), "pki");
   const ca = await loadOrCreateCa(dir, "bgpmesh mesh CA", (msg) => opts.err(`${msg}\n`));
@@ -161,22 +137,4 @@ async function meshCa(opts: RunOptions, project: Project, inv: Inventory, hosts:
   if (!existsSync(ignore)) writeFileSync(ignore, "# The CA's private key stays on the controller that made it.\nca.key\n*.new\n");
   project.pki.caPem = ca.certPem;
   return ca;
-}
-
-function statusLine(r: HostResult, apply: boolean): string {
-  const time = `${r.seconds.toFixed(2)}s`;
-  if (r.status === "unreachable") return `UNREACHABLE (${time})`;
-  if (r.status === "failed" || r.status === "stale") return `FAILED (${time})`;
-  if (!apply) return r.plan && hasChanges(r.plan) ? `${r.plan.actions.length + r.plan.handlers.length} to change (${time})` : `no changes (${time})`;
-  return r.changed ? `changed ${r.changed} (${time})` : `ok, no changes (${time})`;
-}
-
-function writeJsonReport(path: string, apply: boolean, results: HostResult[], seconds: number, redact: (t: string) => string): void {
-  const report = {
-    command: apply ? "apply" : "plan",
-    finished: new Date().toISOString(),
-    seconds,
-    hosts: results.map((r) => ({ ...r, plan: r.plan ? publicPlan(r.plan) : undefined })),
-  };
-  writeFileSync(path, redact(JSON.stringify(report, null, 2)) + "\n", { mode: 0o600 });
 }

@@ -1,5 +1,5 @@
 // How a plan reads on a terminal: per host, what changes, with unified diffs of files.
-import type { Action, HostPlan } from "../engine/action.js";
+import type { Action, HostPlan } from "../model/plan.js";
 import { styler } from "./style.js";
 
 const MARK: Record<string, string> = { create: "+", install: "+", issue: "+", update: "~", set: "~", renew: "~", enable: ">", disable: ">", start: ">", stop: ">", run: ">" };

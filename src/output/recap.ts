@@ -1,7 +1,6 @@
-import type { HostResult } from "../engine/host-run.js";
+import { hasChanges } from "../model/plan.js";
+import type { HostResult } from "../model/result.js";
 import { styler } from "./style.js";
-
-import { hasChanges } from "../engine/plan.js";
 
 /** Per host: what was found and done (apply) or would be done (plan), then the total. */
 export function renderRecap(results: HostResult[], seconds: number, color: boolean, apply: boolean): string {

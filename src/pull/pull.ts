@@ -5,7 +5,8 @@
 import { existsSync } from "node:fs";
 import { hostname } from "node:os";
 import { isAbsolute, join, relative } from "node:path";
-import { runPlaybook, type RunOptions } from "../engine/run.js";
+import type { RunOptions } from "../engine/run.js";
+import { runAndReport, type ReportOptions } from "../output/run-report.js";
 import { loadInventory, parseExtraVars } from "../inventory/index.js";
 import { localTransport } from "../transport/local.js";
 import { withDirLock } from "../util/lock.js";
@@ -69,7 +70,7 @@ export async function pull(opts: PullOptions): Promise<number> {
       if (!inv.hosts.has(host)) {
         throw new Error(`host '${host}' is not in ${opts.inventory} (its hosts: ${[...inv.hosts.keys()].join(", ")}): pass --host NAME`);
       }
-      const summary = await runPlaybook(run);
+      const summary = await runAndReport(run);
       const changed = summary.results.reduce((n, r) => n + r.changed, 0);
       const failure = summary.results.find((r) => r.error)?.error;
       if (summary.failed) {
@@ -102,7 +103,7 @@ function inRepo(checkout: Checkout, path: string, what: string): string {
   return full;
 }
 
-function runOptions(opts: PullOptions, checkout: Checkout, host: string): RunOptions {
+function runOptions(opts: PullOptions, checkout: Checkout, host: string): RunOptions & ReportOptions {
   const inventory = inRepo(checkout, opts.inventory, "--inventory");
   if (!existsSync(inventory)) throw new Error(`the repository has no ${opts.inventory} at commit ${checkout.commit.slice(0, 12)} (--inventory)`);
   const ownSite = join(checkout.dir, "site.yml");

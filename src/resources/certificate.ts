@@ -1,12 +1,46 @@
 // A key made on the host and a certificate the controller's CA signs for it. The probe reads only
 // public data (the key's public half, the certificate, the CA file); the plan decides from them
 // whether to make the key, (re)issue the certificate, or rewrite the CA file.
-import type { Action, PlanContext, ResourceUnit } from "../engine/action.js";
-import type { CertificateResource } from "../engine/desired.js";
 import { X509Certificate } from "node:crypto";
+import { z } from "zod";
 import { describeCertificate } from "../pki/ca.js";
 import { shellQuote } from "../util/shell.js";
+import type { ResourceBase } from "../model/resource.js";
 import { writeFileScript } from "./file.js";
+import type { PlanContext, ResourceKind, RoleForm, Step, Str } from "./kind.js";
+import { notify, text, when } from "./schema-parts.js";
+
+/**
+ * A private key made on the host (never read by the controller) and a certificate for it, signed
+ * by the controller's CA during the apply; the CA's own certificate is written beside them.
+ */
+export type CertificateResource = ResourceBase & {
+  kind: "certificate";
+  key: string;
+  cert: string;
+  /** where the CA certificate is written (one resource per host should name it) */
+  ca?: string;
+  /** the CA certificate (PEM) when the controller has it; a pull checks against the host's copy */
+  caPem?: string;
+  commonName: string;
+  ips: string[];
+  dns: string[];
+  /** the key's group (mode 0640); the certificates are 0644 */
+  group: string;
+  days: number;
+  /** renewed this many days before it expires */
+  renewDays: number;
+  /** renew now whatever the expiry (apply --renew-certs) */
+  renew?: boolean;
+  notify: string[];
+};
+
+/** What the probe read: public data only (the key's public half, the certificate, the CA file). */
+interface Seen {
+  publicKey?: string;
+  cert?: string;
+  ca?: string;
+}
 
 const DAY = 86_400_000;
 
@@ -51,18 +85,28 @@ function whyRenew(r: CertificateResource, publicKey: string | undefined, certPem
   return undefined;
 }
 
-export const certificateUnit: ResourceUnit<CertificateResource> = {
+export const certificateKind: ResourceKind<CertificateResource, Seen> = {
+  kind: "certificate",
   probe(r, i) {
     const q = shellQuote;
     return [
-      `if [ -f ${q(r.key)} ]; then printf 'K\\t${i}\\t'; openssl pkey -in ${q(r.key)} -pubout 2>/dev/null | base64 -w0; echo; fi`,
-      `if [ -f ${q(r.cert)} ]; then printf 'X\\t${i}\\t'; base64 -w0 < ${q(r.cert)}; echo; fi`,
-      ...(r.ca ? [`if [ -f ${q(r.ca)} ]; then printf 'A\\t${i}\\t'; base64 -w0 < ${q(r.ca)}; echo; fi`] : []),
+      `if [ -f ${q(r.key)} ]; then printf 'R\\t${i}\\tkey\\t'; openssl pkey -in ${q(r.key)} -pubout 2>/dev/null | base64 -w0; echo; fi`,
+      `if [ -f ${q(r.cert)} ]; then printf 'R\\t${i}\\tcert\\t'; base64 -w0 < ${q(r.cert)}; echo; fi`,
+      ...(r.ca ? [`if [ -f ${q(r.ca)} ]; then printf 'R\\t${i}\\tca\\t'; base64 -w0 < ${q(r.ca)}; echo; fi`] : []),
     ].join("\n");
   },
-  plan(r, i, ctx) {
-    const seen = ctx.observed.certs[i] ?? {};
-    const actions: Omit<Action, "resource" | "kind" | "secret">[] = [];
+  read(lines) {
+    const seen: Seen = {};
+    for (const [what, b64 = ""] of lines) {
+      const text = Buffer.from(b64, "base64").toString("utf8");
+      if (what === "key") seen.publicKey = text;
+      else if (what === "cert") seen.cert = text;
+      else if (what === "ca") seen.ca = text;
+    }
+    return seen;
+  },
+  plan(r, seen, ctx) {
+    const actions: Step[] = [];
     // A pull has no CA of its own to write: it checks against the copy the last push left.
     const caPem = r.caPem ?? seen.ca;
     // Another CA on the host means another controller (or another --pki-dir) built this mesh:
@@ -102,8 +146,84 @@ export const certificateUnit: ResourceUnit<CertificateResource> = {
         notify: r.notify,
         script: requestScript(r.key, r.commonName),
         sign: { commonName: r.commonName, ips: r.ips, dns: r.dns, days: r.days, certPath: r.cert },
+        // Until the certificate is written, nothing the handlers care about has changed.
+        atomic: true,
       });
     }
     return actions;
+  },
+  signed: (sign, pem) => writeCertificateScript(sign.certPath, pem),
+};
+
+interface CertificateItem {
+  key: Str;
+  cert: Str;
+  ca?: Str;
+  commonName: Str;
+  ips: Str[];
+  dns: Str[];
+  group: Str;
+  days: Str;
+  renewDays: Str;
+  notify: string[];
+}
+
+export const certificateForm: RoleForm<CertificateItem> = {
+  key: "certificate",
+  schema: z.strictObject({
+    key: text,
+    cert: text,
+    ca: text.optional(),
+    common_name: text,
+    ips: z.array(text).optional(),
+    dns: z.array(text).optional(),
+    group: text.optional(),
+    days: z.union([z.number().int().positive(), text], { error: "expected a number of days" }).optional(),
+    renew_days: z.union([z.number().int().nonnegative(), text], { error: "expected a number of days" }).optional(),
+    notify,
+    when,
+  }),
+  parse(p) {
+    const ca = p.opt("ca");
+    return {
+      key: p.str("key"),
+      cert: p.str("cert"),
+      ...(ca && { ca }),
+      commonName: p.str("common_name"),
+      ips: p.list("ips"),
+      dns: p.list("dns"),
+      group: p.str("group", "root"),
+      days: p.numberText("days", 365),
+      renewDays: p.numberText("renew_days", 30),
+      notify: p.notify,
+    };
+  },
+  paths: ["key", "cert", "ca"],
+  needsCa: true,
+  expand(item, x): CertificateResource {
+    const names = (list: Str[]) => list.map((n) => x.render(n).trim()).filter(Boolean);
+    const days = (s: Str, min: number) => {
+      const n = Number(x.render(s));
+      if (!Number.isInteger(n) || n < min) throw x.error(s.at, `expected a whole number of days, at least ${min}`);
+      return n;
+    };
+    const commonName = x.render(item.commonName);
+    if (!/^[A-Za-z0-9_.@-]+$/.test(commonName)) throw x.error(item.commonName.at, `not a usable certificate name: ${JSON.stringify(commonName)}`);
+    return {
+      kind: "certificate",
+      key: x.path(item.key),
+      cert: x.path(item.cert),
+      ...(item.ca && { ca: x.path(item.ca) }),
+      ...(x.pki.caPem && { caPem: x.pki.caPem }),
+      commonName,
+      ips: names(item.ips),
+      dns: names(item.dns),
+      group: x.render(item.group),
+      days: days(item.days, 1),
+      renewDays: days(item.renewDays, 0),
+      ...(x.pki.renew && { renew: true }),
+      notify: item.notify,
+      origin: x.origin,
+    };
   },
 };

@@ -1,5 +1,5 @@
 import { createHash } from "node:crypto";
-import type { FileResource } from "../engine/desired.js";
+import type { FileResource } from "./file.js";
 
 export function fileBytes(r: FileResource): Buffer {
   return r.binary ? Buffer.from(r.content, "base64") : Buffer.from(r.content, "utf8");

@@ -1,35 +1,65 @@
+// file: a file's exact bytes, owner, group and mode. Written through a temp file beside it,
+// validated, then renamed over it, so a reader (or a run killed half-way) never sees half a file.
+// Role files declare it as `template:` or `copy:` (file-forms.ts).
 import { createTwoFilesPatch } from "diff";
-import type { ResourceUnit } from "../engine/action.js";
-import type { FileResource } from "../engine/desired.js";
 import { shellQuote } from "../util/shell.js";
+import type { ResourceBase } from "../model/resource.js";
 import { fileBytes, isText, sha256 } from "./content.js";
+import type { ResourceKind } from "./kind.js";
 import { metadataChanges } from "./metadata.js";
+import { DIFF_LIMIT, PATH_FUNCTIONS, readPath, stablePath, type PathState } from "./path-probe.js";
 
-/** Above this size the probe does not send a file's current content, so no diff is shown. */
-export const DIFF_LIMIT = 100 * 1024;
+export type FileResource = ResourceBase & {
+  kind: "file";
+  path: string;
+  /** the final bytes, as UTF-8 text or base64 when `binary` */
+  content: string;
+  binary?: boolean;
+  owner: string;
+  group: string;
+  /** octal, four digits, e.g. "0644" */
+  mode: string;
+  /** shell command run on the staged temp file before it replaces `path`; `%s` is its path */
+  validate?: string;
+  /**
+   * false: write the file only when it does not exist (Ansible's `force: no`); its content is then
+   * someone else's, never compared or rewritten (owner and mode still are)
+   */
+  force?: boolean;
+  notify: string[];
+  /** true when the content holds a secret value: its text is never shown */
+  secret: boolean;
+  /** "template:demo/demo.conf.njk" or "content" */
+  source: string;
+};
+
 const EOF_MARK = "@@BGPMESH_CONTENT_EOF";
 
-export const fileUnit: ResourceUnit<FileResource> = {
-  probe(r) {
-    return `probe_path ${shellQuote(r.path)} ${r.force === false ? "-" : sha256(fileBytes(r))}`;
-  },
-  plan(r, _i, { observed }) {
-    const st = observed.paths[r.path] ?? { type: "missing" };
+export const fileKind: ResourceKind<FileResource, PathState> = {
+  kind: "file",
+  probeFunctions: PATH_FUNCTIONS,
+  probe: (r, i) => `probe_path ${i} ${shellQuote(r.path)} ${r.force === false ? "-" : sha256(fileBytes(r))}`,
+  read: readPath,
+  stable: stablePath,
+  plan(r, st) {
     const target = `file ${r.path}`;
     const bytes = fileBytes(r);
+    // A failed write step changes nothing: it fails before its rename.
     if (st.type === "missing") {
-      return [{ target, change: "create", detail: `${r.owner}:${r.group} ${r.mode}`, diff: diffOf(r, undefined, bytes), notify: r.notify, script: writeFileScript(r, bytes) }];
+      return [{ target, change: "create", detail: `${r.owner}:${r.group} ${r.mode}`, diff: diffOf(r, undefined, bytes), notify: r.notify, script: writeFileScript(r, bytes), atomic: true }];
     }
     if (st.type !== "file") {
       throw new Error(`${r.path} exists but is a ${st.type === "other" ? st.what : st.type}, not a regular file (${r.origin.where})`);
     }
     if (r.force !== false && st.sha256 !== sha256(bytes)) {
       const old = st.content === undefined ? undefined : Buffer.from(st.content, "base64");
-      return [{ target, change: "update", diff: diffOf(r, old ?? null, bytes), notify: r.notify, script: writeFileScript(r, bytes) }];
+      return [{ target, change: "update", diff: diffOf(r, old ?? null, bytes), notify: r.notify, script: writeFileScript(r, bytes), atomic: true }];
     }
     const meta = metadataChanges(r.path, r, st);
-    return meta ? [{ target, change: "set", detail: meta.detail, notify: r.notify, script: meta.script }] : [];
+    return meta ? [{ target, change: "set", detail: meta.detail, notify: r.notify, script: meta.script, atomic: true }] : [];
   },
+  effects: (r, steps) => ({ writes: steps.some((s) => s.change === "create" || s.change === "update") ? [r.path] : [] }),
+  path: (r) => r.path,
 };
 
 /**

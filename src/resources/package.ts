@@ -1,6 +1,14 @@
-import type { ResourceUnit } from "../engine/action.js";
-import type { PackageResource } from "../engine/desired.js";
+// package: Debian packages, installed with apt when missing. All of a host's packages are one apt
+// transaction, at the place of the first package resource.
+import { z } from "zod";
 import { shellQuote } from "../util/shell.js";
+import type { ResourceBase } from "../model/resource.js";
+import type { ResourceKind, RoleForm, Str } from "./kind.js";
+import { when } from "./schema-parts.js";
+
+export type PackageResource = ResourceBase & { kind: "package"; names: string[] };
+
+type Facts = Record<string, { installed: boolean; version: string }>;
 
 const APT = [
   "apt-get -q -y",
@@ -10,13 +18,18 @@ const APT = [
   "-o Dpkg::Options::=--force-confdef -o Dpkg::Options::=--force-confold",
 ].join(" ");
 
-/** All packages of a host are installed in one apt transaction (see plan.ts, which merges them). */
-export const packageUnit: ResourceUnit<PackageResource> = {
-  probe(r) {
-    return `dpkg-query -W -f='P\\t\${Package}\\t\${db:Status-Abbrev}\\t\${Version}\\n' ${r.names.map(shellQuote).join(" ")} 2>/dev/null`;
+export const packageKind: ResourceKind<PackageResource, Facts> = {
+  kind: "package",
+  probe(r, i) {
+    if (r.names.length === 0) return "";
+    return `dpkg-query -W -f='R\\t${i}\\t\${Package}\\t\${db:Status-Abbrev}\\t\${Version}\\n' ${r.names.map(shellQuote).join(" ")} 2>/dev/null`;
   },
-  plan(r, _i, { observed }) {
-    const missing = r.names.filter((n) => !observed.packages[n]?.installed);
+  read(lines) {
+    // db:Status-Abbrev is "ii " for an installed package
+    return Object.fromEntries(lines.map(([name, status, version]) => [name ?? "", { installed: (status ?? "").startsWith("ii"), version: version ?? "" }]));
+  },
+  plan(r, facts) {
+    const missing = r.names.filter((n) => !facts[n]?.installed);
     if (missing.length === 0) return [];
     return [
       {
@@ -31,4 +44,22 @@ export const packageUnit: ResourceUnit<PackageResource> = {
       },
     ];
   },
+  merge(all) {
+    return { ...all[0]!, names: [...new Set(all.flatMap((r) => r.names))] };
+  },
+  effects: (_r, steps) => ({ installs: steps.length > 0 }),
 };
+
+interface PackageItem {
+  names: Str[];
+}
+
+/** `package: [a, b]` or `package: a` are the short forms of `package: { names: [a, b] }`. */
+export const packageForm: RoleForm<PackageItem> = {
+  key: "package",
+  schema: z.strictObject({ names: z.array(z.string()).min(1, { error: "expected at least one package name" }), when }),
+  short: { schema: z.union([z.string(), z.array(z.string()).min(1)], { error: "expected a package name or a list of them" }), field: "names" },
+  parse: (p) => ({ names: p.list("names") }),
+  expand: (item, x): PackageResource => ({ kind: "package", names: item.names.map((n) => x.render(n)), origin: x.origin }),
+};
+

@@ -1,6 +1,24 @@
-import type { ResourceUnit } from "../engine/action.js";
-import type { ServiceResource } from "../engine/desired.js";
+// service: a systemd unit enabled or disabled, started or stopped.
+import { z } from "zod";
 import { shellQuote } from "../util/shell.js";
+import type { ResourceBase } from "../model/resource.js";
+import type { ResourceKind, RoleForm, Step, Str } from "./kind.js";
+import { notify, text, when } from "./schema-parts.js";
+
+export type ServiceResource = ResourceBase & {
+  kind: "service";
+  /** unit name; ".service" is implied when no suffix is given */
+  name: string;
+  enabled?: boolean;
+  state?: "started" | "stopped";
+  notify: string[];
+};
+
+interface UnitState {
+  load: string;
+  active: string;
+  enabled: string;
+}
 
 export const unitName = (name: string): string => (name.includes(".") ? name : `${name}.service`);
 
@@ -9,35 +27,74 @@ const ENABLED = new Set(["enabled", "enabled-runtime", "static", "indirect", "ge
 const RUNNING = new Set(["active", "activating", "reloading"]);
 const UNIT_DIRS = ["/etc/systemd/system", "/lib/systemd/system", "/usr/lib/systemd/system"];
 
-export const serviceUnit: ResourceUnit<ServiceResource> = {
-  probe(r) {
-    return `probe_unit ${shellQuote(unitName(r.name))}`;
+export const serviceKind: ResourceKind<ServiceResource, UnitState | undefined> = {
+  kind: "service",
+  probeFunctions: String.raw`probe_unit() {
+  systemctl show -p LoadState,ActiveState,UnitFileState -- "$2" 2>/dev/null |
+    while IFS= read -r l; do printf 'R\t%s\t%s\n' "$1" "$l"; done
+}`,
+  probe: (r, i) => `probe_unit ${i} ${shellQuote(unitName(r.name))}`,
+  read(lines) {
+    if (lines.length === 0) return undefined;
+    const unit: UnitState = { load: "", active: "", enabled: "" };
+    for (const [line = ""] of lines) {
+      const [key, value = ""] = line.split("=", 2);
+      if (key === "LoadState") unit.load = value;
+      if (key === "ActiveState") unit.active = value;
+      if (key === "UnitFileState") unit.enabled = value;
+    }
+    return unit;
   },
-  plan(r, _i, { observed, installsPackages, writes }) {
+  plan(r, st, { systemd, earlier }) {
     const unit = unitName(r.name);
-    if (!observed.systemd) throw new Error(`service ${unit}: systemd is not running on this host (${r.origin.where})`);
-    const st = observed.units[unit];
+    if (!systemd) throw new Error(`service ${unit}: systemd is not running on this host (${r.origin.where})`);
     const missing = !st || st.load === "not-found" || st.load === "";
-    const unitFileWritten = [...writes].some((p) => UNIT_DIRS.some((d) => p === `${d}/${unit}`));
-    if (missing && !installsPackages && !unitFileWritten) {
+    const unitFileWritten = [...earlier.writes].some((p) => UNIT_DIRS.some((d) => p === `${d}/${unit}`));
+    if (missing && !earlier.installs && !unitFileWritten) {
       throw new Error(`service ${unit}: no such unit on this host, and nothing in this run installs it (${r.origin.where})`);
     }
     const target = `service ${unit}`;
     // A unit that appears during this run is unknown to systemd until it reloads its units.
     const reload = missing || unitFileWritten ? "systemctl daemon-reload && " : "";
-    const actions = [];
+    const steps: Step[] = [];
     if (r.enabled === true && (missing || !ENABLED.has(st.enabled))) {
-      actions.push({ target, change: "enable", notify: r.notify, script: `${reload}systemctl enable ${shellQuote(unit)} >&2` });
+      steps.push({ target, change: "enable", notify: r.notify, script: `${reload}systemctl enable ${shellQuote(unit)} >&2` });
     }
     if (r.enabled === false && !missing && st.enabled === "enabled") {
-      actions.push({ target, change: "disable", notify: r.notify, script: `systemctl disable ${shellQuote(unit)} >&2` });
+      steps.push({ target, change: "disable", notify: r.notify, script: `systemctl disable ${shellQuote(unit)} >&2` });
     }
     if (r.state === "started" && (missing || !RUNNING.has(st.active))) {
-      actions.push({ target, change: "start", notify: r.notify, script: `${reload}systemctl start ${shellQuote(unit)}` });
+      steps.push({ target, change: "start", notify: r.notify, script: `${reload}systemctl start ${shellQuote(unit)}` });
     }
     if (r.state === "stopped" && !missing && RUNNING.has(st.active)) {
-      actions.push({ target, change: "stop", notify: r.notify, script: `systemctl stop ${shellQuote(unit)}` });
+      steps.push({ target, change: "stop", notify: r.notify, script: `systemctl stop ${shellQuote(unit)}` });
     }
-    return actions;
+    return steps;
   },
+};
+
+interface ServiceItem {
+  name: Str;
+  enabled?: boolean;
+  state?: "started" | "stopped";
+  notify: string[];
+}
+
+export const serviceForm: RoleForm<ServiceItem> = {
+  key: "service",
+  schema: z.strictObject({ name: text, enabled: z.boolean().optional(), state: z.enum(["started", "stopped"]).optional(), notify, when }),
+  parse: (p) => ({
+    name: p.str("name"),
+    notify: p.notify,
+    ...(p.data["enabled"] !== undefined && { enabled: p.data["enabled"] as boolean }),
+    ...(p.data["state"] !== undefined && { state: p.data["state"] as "started" | "stopped" }),
+  }),
+  expand: (item, x): ServiceResource => ({
+    kind: "service",
+    name: x.render(item.name),
+    ...(item.enabled !== undefined && { enabled: item.enabled }),
+    ...(item.state && { state: item.state }),
+    notify: item.notify,
+    origin: x.origin,
+  }),
 };

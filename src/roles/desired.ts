@@ -1,4 +1,5 @@
-import type { DesiredHost, Handler, Resource } from "../engine/desired.js";
+import type { DesiredHost, Handler, Resource } from "../model/resource.js";
+import { kindOf } from "../resources/registry.js";
 import { InventoryError, type Inventory } from "../inventory/index.js";
 import { Expander } from "./expand.js";
 import { hostTable } from "./host-vars.js";
@@ -15,7 +16,7 @@ export function desiredState(project: Project, inv: Inventory, host: string): De
   if (!roles) throw new InventoryError({ file: inv.file, line: 0, column: 0, host }, `unknown host '${host}'`);
   const scope = table.scope(host);
   const resources: Resource[] = [];
-  const byPath = new Map<string, Resource & { path: string }>();
+  const byPath = new Map<string, Resource>();
   const handlers = new Map<string, Handler>();
   for (const name of roles) {
     const role = project.roles.get(name);
@@ -24,14 +25,16 @@ export function desiredState(project: Project, inv: Inventory, host: string): De
     for (const r of role.resources) {
       const res = expander.resource(r);
       if (!res) continue;
-      if (res.kind === "file" || res.kind === "directory") {
-        const other = byPath.get(res.path);
-        // Two roles may both need a folder: the same folder with the same settings is one resource.
-        if (other?.kind === "directory" && res.kind === "directory" && other.owner === res.owner && other.group === res.group && other.mode === res.mode && other.notify.join() === res.notify.join()) continue;
+      const kind = kindOf(res.kind);
+      const path = kind.path?.(res);
+      if (path !== undefined) {
+        const other = byPath.get(path);
+        // Two roles may both need a folder: what the kind calls the same resource is kept once.
+        if (other?.kind === res.kind && kind.same?.(other, res)) continue;
         if (other) {
-          throw new InventoryError({ ...r.at, host }, `${res.path} is managed twice on host ${host}: here and at ${other.origin.where}`);
+          throw new InventoryError({ ...r.at, host }, `${path} is managed twice on host ${host}: here and at ${other.origin.where}`);
         }
-        byPath.set(res.path, res);
+        byPath.set(path, res);
       }
       resources.push(res);
     }

@@ -1,9 +1,10 @@
 // A role's resource or handler for one host: `when:` decided, every string rendered, paths checked.
-import { existsSync, readFileSync } from "node:fs";
-import type { Handler, Resource } from "../engine/desired.js";
-import { isText } from "../resources/content.js";
+// Each form renders its own settings (src/resources/<kind>.ts) through the ExpandApi made here.
+import type { Handler, Resource } from "../model/resource.js";
 import { InventoryError } from "../inventory/index.js";
 import { containsSecret, type RenderScope, type TemplateRenderer } from "../render/index.js";
+import type { ExpandApi } from "../resources/kind.js";
+import { formOf } from "../resources/registry.js";
 import type { RoleHandler, RoleResource, Str, When } from "./model.js";
 import { absolutePathProblem, normalizePath } from "./paths.js";
 import { templateMissing } from "./resource-parse.js";
@@ -50,86 +51,20 @@ export class Expander {
 
   resource(r: RoleResource): Resource | undefined {
     if (!this.keep(r.when)) return undefined;
-    const origin = { where: r.where };
-    switch (r.kind) {
-      case "package":
-        return { kind: r.kind, names: r.names.map((n) => this.render(n)), origin };
-      case "directory":
-        return { kind: r.kind, path: this.path(r.path), owner: this.render(r.owner), group: this.render(r.group), mode: r.mode, notify: r.notify, origin };
-      case "template":
-      case "copy": {
-        const dest = this.path(r.dest);
-        let content: string;
-        let source = "content";
-        let binary = false;
-        if (r.kind === "template") {
-          const src = this.render(r.src);
-          if (!this.renderer.fileOf(src)) throw this.#error(r.src.at, templateMissing(this.renderer, src));
-          content = this.renderer.renderFile(src, this.scope).text;
-          source = `template:${src}`;
-        } else if (r.file) {
-          // A project file is copied as it is: no variables, and bytes that are not text go as base64.
-          if (!existsSync(r.file.text)) throw this.#error(r.file.at, fileMissing(r.file.text));
-          const bytes = readFileSync(r.file.text);
-          binary = !isText(bytes);
-          content = binary ? bytes.toString("base64") : bytes.toString("utf8");
-          source = `file:${r.file.text}`;
-        } else content = this.render(r.content!);
-        return {
-          kind: "file",
-          path: dest,
-          content,
-          ...(binary && { binary: true }),
-          owner: this.render(r.owner),
-          group: this.render(r.group),
-          mode: r.mode,
-          ...(r.validate && { validate: this.render(r.validate) }),
-          ...(r.force === false && { force: false }),
-          notify: r.notify,
-          secret: containsSecret(content, this.scope.secretValues),
-          source,
-          origin,
-        };
-      }
-      case "service":
-        return { kind: r.kind, name: this.render(r.name), ...(r.enabled !== undefined && { enabled: r.enabled }), ...(r.state && { state: r.state }), notify: r.notify, origin };
-      case "command":
-        return {
-          kind: r.kind,
-          name: this.render(r.name),
-          run: this.render(r.run),
-          ...(r.creates && { creates: this.path(r.creates) }),
-          ...(r.unless && { unless: this.render(r.unless) }),
-          notify: r.notify,
-          origin,
-        };
-      case "certificate": {
-        const names = (list: Str[]) => list.map((n) => this.render(n).trim()).filter(Boolean);
-        const days = (s: Str, min: number) => {
-          const n = Number(this.render(s));
-          if (!Number.isInteger(n) || n < min) throw this.#error(s.at, `expected a whole number of days, at least ${min}`);
-          return n;
-        };
-        const commonName = this.render(r.commonName);
-        if (!/^[A-Za-z0-9_.@-]+$/.test(commonName)) throw this.#error(r.commonName.at, `not a usable certificate name: ${JSON.stringify(commonName)}`);
-        return {
-          kind: r.kind,
-          key: this.path(r.key),
-          cert: this.path(r.cert),
-          ...(r.ca && { ca: this.path(r.ca) }),
-          ...(this.pki.caPem && { caPem: this.pki.caPem }),
-          commonName,
-          ips: names(r.ips),
-          dns: names(r.dns),
-          group: this.render(r.group),
-          days: days(r.days, 1),
-          renewDays: days(r.renewDays, 0),
-          ...(this.pki.renew && { renew: true }),
-          notify: r.notify,
-          origin,
-        };
-      }
-    }
+    const api: ExpandApi = {
+      render: (s) => this.render(s),
+      path: (s) => this.path(s),
+      error: (at, problem) => this.#error(at, problem),
+      renderTemplate: (s) => {
+        const src = this.render(s);
+        if (!this.renderer.fileOf(src)) throw this.#error(s.at, templateMissing(this.renderer, src));
+        return { text: this.renderer.renderFile(src, this.scope).text, source: `template:${src}` };
+      },
+      holdsSecret: (text) => containsSecret(text, this.scope.secretValues),
+      pki: this.pki,
+      origin: { where: r.where },
+    };
+    return formOf(r.form)!.expand(r.item, api);
   }
 
   handler(h: RoleHandler): Handler {
@@ -150,9 +85,4 @@ export class Expander {
       origin: { where: h.where },
     };
   }
-}
-
-function fileMissing(path: string): string {
-  const built = /\/dist\//.test(path) ? " (run npm run build)" : "";
-  return `file '${path}' not found${built}`;
 }

@@ -14,6 +14,7 @@ import {
 import { deriveMeshVars } from "../mesh/derive.js";
 import { revealSecrets, secretValuesOf, type RenderScope } from "../render/index.js";
 import type { Project } from "./model.js";
+import { projectSecrets } from "./project.js";
 import { checkPlayTargets, rolesOfHost } from "./site.js";
 
 export interface HostTable {
@@ -21,6 +22,8 @@ export interface HostTable {
   roles: Map<string, string[]>;
   /** each inventory host's variables (role defaults of its own roles, then the inventory), Secrets kept */
   values: Map<string, Record<string, unknown>>;
+  /** masks every secret of the inventory and of every role's defaults */
+  redactor: Redactor;
   scope(host: string): RenderScope;
 }
 
@@ -62,6 +65,7 @@ function buildTable(project: Project, inv: Inventory): HostTable {
   const groups = Object.fromEntries([...inv.groups.keys()].map((g) => [g, hostsOf(inv, g)]));
   const secretValues = secretValuesOf([...values.values()]);
   const redactor = new Redactor(collectSecrets([...values.values()]));
+  redactor.add(projectSecrets(project));
   const scopes = new Map<string, RenderScope>();
 
   const scope = (host: string): RenderScope => {
@@ -91,5 +95,5 @@ function buildTable(project: Project, inv: Inventory): HostTable {
     scopes.set(host, s);
     return s;
   };
-  return { roles, values, scope };
+  return { roles, values, redactor, scope };
 }

@@ -1,40 +1,24 @@
 // A project as loaded and checked: the play list and the roles, with every string still a template
 // (rendered per host by expand.ts) and every part knowing where it was written.
 import type { SourcePos, VarSet } from "../inventory/index.js";
-import type { StringSource, TemplateRenderer } from "../render/index.js";
+import type { TemplateRenderer } from "../render/index.js";
+import type { Str, When } from "../resources/kind.js";
 
-/** A string from a role file, to be rendered with a host's variables. */
-export interface Str {
-  text: string;
-  at: StringSource;
-}
+export type { Str, When };
 
-/** `when:` — a fixed answer, or an expression / `{{ }}` string to evaluate per host. */
-export type When = boolean | Str;
-
-interface Base {
-  /** project-relative, e.g. "roles/demo/role.yml:12": the engine's Origin.where */
+/**
+ * One `resources:` item of a role file: where it is, its `when:`, and what its form (the key it
+ * starts with, e.g. `template`) parsed from its settings, to be expanded per host by that form.
+ */
+export interface RoleResource {
+  form: string;
+  /** project-relative, e.g. "roles/demo/role.yml:12": the resource's Origin.where */
   where: string;
   /** the item's place as the user named the file, for errors */
   at: SourcePos;
   when?: When;
+  item: unknown;
 }
-
-interface FileLike extends Base {
-  owner: Str;
-  group: Str;
-  mode: string;
-  notify: string[];
-}
-
-export type RoleResource =
-  | (Base & { kind: "package"; names: Str[] })
-  | (FileLike & { kind: "directory"; path: Str })
-  | (FileLike & { kind: "template"; src: Str; dest: Str; validate?: Str; force?: boolean })
-  | (FileLike & { kind: "copy"; content?: Str; file?: Str; dest: Str; validate?: Str; force?: boolean })
-  | (Base & { kind: "service"; name: Str; enabled?: boolean; state?: "started" | "stopped"; notify: string[] })
-  | (Base & { kind: "command"; name: Str; run: Str; creates?: Str; unless?: Str; notify: string[] })
-  | (Base & { kind: "certificate"; key: Str; cert: Str; ca?: Str; commonName: Str; ips: Str[]; dns: Str[]; group: Str; days: Str; renewDays: Str; notify: string[] });
 
 export interface RoleHandler {
   name: string;

@@ -1,12 +1,15 @@
-// One `resources:` item of a role file → a RoleResource, checked as far as it can be without a host.
-import { join } from "node:path";
+// One `resources:` item of a role file → a RoleResource, checked as far as it can be without a
+// host. What is the same for every kind is here (the one-key map, `when:`, `notify:`, static paths);
+// the settings are the form's own (src/resources/<kind>.ts), found in the registry by the item's key.
 import { isMap, isScalar, isSeq, type Pair } from "yaml";
 import { InventoryError } from "../inventory/index.js";
 import { posOf, type YamlSource } from "../inventory/index.js";
 import { hasTemplateSyntax, type TemplateRenderer } from "../render/index.js";
-import type { RoleHandler, RoleResource, Str, When } from "./model.js";
+import type { ParseApi, Str } from "../resources/kind.js";
+import { FORM_KEYS, formOf } from "../resources/registry.js";
+import { when as whenSchema } from "../resources/schema-parts.js";
+import type { RoleHandler, RoleResource, When } from "./model.js";
 import { absolutePathProblem } from "./paths.js";
-import { KIND_SCHEMAS, KINDS, packageList, when as whenSchema, type Kind } from "./role-schema.js";
 import { errorAt, keyPathOf, nodeAt, stringAt, validateNode } from "./yaml-check.js";
 
 export interface ParseContext {
@@ -28,113 +31,60 @@ export function parseResource(ctx: ParseContext, item: unknown, index: number): 
   const itemKey = `resources[${index}]`;
   const at = posOf(src, item);
   const oneKeyMap = "expected a one-key map such as `- package: [cron]`";
-  if (!isMap(item)) throw errorAt(src, item, [], itemKey, `${oneKeyMap} (kinds: ${KINDS.join(", ")})`);
+  const kinds = FORM_KEYS.join(", ");
+  if (!isMap(item)) throw errorAt(src, item, [], itemKey, `${oneKeyMap} (kinds: ${kinds})`);
   for (const pair of item.items) {
     const name = keyText(pair);
-    if (name !== "when" && !(KINDS as string[]).includes(name)) {
-      throw new InventoryError({ ...posOf(src, pair.key), key: itemKey }, `unknown resource kind '${name}' (kinds: ${KINDS.join(", ")})`);
+    if (name !== "when" && !formOf(name)) {
+      throw new InventoryError({ ...posOf(src, pair.key), key: itemKey }, `unknown resource kind '${name}' (kinds: ${kinds})`);
     }
   }
-  const kinds = item.items.filter((p) => keyText(p) !== "when");
-  const [kindPair, extra] = kinds;
-  if (!kindPair) throw errorAt(src, item, [], itemKey, `${oneKeyMap}: no resource kind given`);
-  if (extra) throw new InventoryError({ ...posOf(src, extra.key), key: itemKey }, `one resource per item: '${keyText(kindPair)}' and '${keyText(extra)}' are both here`);
-  const kind = keyText(kindPair) as Kind;
-  const key = `${itemKey}.${kind}`;
-  const node = kindPair.value;
+  const forms = item.items.filter((p) => keyText(p) !== "when");
+  const [formPair, extra] = forms;
+  if (!formPair) throw errorAt(src, item, [], itemKey, `${oneKeyMap}: no resource kind given`);
+  if (extra) throw new InventoryError({ ...posOf(src, extra.key), key: itemKey }, `one resource per item: '${keyText(formPair)}' and '${keyText(extra)}' are both here`);
+  const form = formOf(keyText(formPair))!;
+  const key = `${itemKey}.${form.key}`;
+  const node = formPair.value;
 
-  const shortPackage = kind === "package" && (isSeq(node) || isScalar(node));
-  const data: Settings = shortPackage
-    ? { names: [validateNode(src, node, packageList, key)].flat() }
-    : (validateNode(src, node, KIND_SCHEMAS[kind], key) as Settings);
+  const short = form.short && (isSeq(node) || isScalar(node)) ? form.short : undefined;
+  const data: Settings = short ? { [short.field]: [validateNode(src, node, short.schema, key)].flat() } : (validateNode(src, node, form.schema, key) as Settings);
+  // Where the i-th entry of a list setting is: in the short form the list is the node itself.
+  const listPath = (field: string, i: number) => (short ? (isSeq(node) ? [i] : []) : [field, i]);
 
   const str = (field: string, fallback?: string): Str => {
     const value = data[field];
     if (typeof value === "string") return { text: value, at: stringAt(src, node, [field], key, at) };
     return { text: fallback ?? "", at: { ...at, key: keyPathOf(key, [field]) } };
   };
-  const opt = (field: string): Str | undefined => (typeof data[field] === "string" ? str(field) : undefined);
-  const base = { where: `${ctx.rel}:${at.line}`, at, ...optionalWhen(ctx, item, node, data, key) };
+  const whenPart = optionalWhen(ctx, item, node, data, key);
   const notify = checkNotify(ctx, node, data.notify, key);
-  const fileLike = () => ({
-    owner: str("owner", "root"),
-    group: str("group", "root"),
-    mode: (data.mode ?? (kind === "directory" ? "0755" : "0644")).padStart(4, "0"),
+  const api: ParseApi = {
+    data,
+    at,
+    str,
+    opt: (field) => (typeof data[field] === "string" ? str(field) : undefined),
+    list: (field) => ((data[field] as string[] | undefined) ?? []).map((text, i) => ({ text, at: stringAt(src, node, listPath(field, i), key, at) })),
+    numberText: (field, fallback) => {
+      const value = data[field];
+      return typeof value === "number" ? { text: String(value), at: { ...at, key: keyPathOf(key, [field]) } } : str(field, String(fallback));
+    },
     notify,
-  });
-
-  let res: RoleResource;
-  switch (kind) {
-    case "package": {
-      const names = data["names"] as string[];
-      const path = (i: number) => (shortPackage ? (isSeq(node) ? [i] : []) : ["names", i]);
-      res = { kind, ...base, names: names.map((text, i) => ({ text, at: stringAt(src, node, path(i), key, at) })) };
-      break;
-    }
-    case "directory":
-      res = { kind, ...base, ...fileLike(), path: str("path") };
-      break;
-    case "template":
-      res = { kind, ...base, ...fileLike(), src: str("src"), dest: str("dest"), ...(opt("validate") && { validate: str("validate") }), ...pick(data, ["force"]) };
-      checkTemplateSrc(ctx, res.src);
-      break;
-    case "copy": {
-      if ((data["content"] === undefined) === (data["file"] === undefined)) {
-        throw errorAt(src, node, [], key, "a copy has either 'content' (text, may use variables) or 'file' (a file of the project, copied as is)");
-      }
-      // Whether the file exists is checked when the resource is kept for a host: a pull on a node
-      // skips, by `when:`, what only a push from a built checkout can copy.
-      const file = opt("file");
-      res = {
-        kind,
-        ...base,
-        ...fileLike(),
-        ...(file ? { file: { text: join(ctx.dir, file.text), at: file.at } } : { content: str("content") }),
-        dest: str("dest"),
-        ...(opt("validate") && { validate: str("validate") }),
-        ...pick(data, ["force"]),
-      };
-      break;
-    }
-    case "service":
-      res = { kind, ...base, name: str("name"), notify, ...pick(data, ["enabled", "state"]) };
-      break;
-    case "command":
-      res = { kind, ...base, name: str("name"), run: str("run"), notify, ...(opt("creates") && { creates: str("creates") }), ...(opt("unless") && { unless: str("unless") }) };
-      break;
-    case "certificate": {
-      const list = (field: string) => ((data[field] as string[] | undefined) ?? []).map((text, i) => ({ text, at: stringAt(src, node, [field, i], key, at) }));
-      const days = (field: string, fallback: number): Str => {
-        const value = data[field];
-        return typeof value === "number" ? { text: String(value), at: { ...at, key: keyPathOf(key, [field]) } } : str(field, String(fallback));
-      };
-      res = {
-        kind,
-        ...base,
-        key: str("key"),
-        cert: str("cert"),
-        ...(opt("ca") && { ca: str("ca") }),
-        commonName: str("common_name"),
-        ips: list("ips"),
-        dns: list("dns"),
-        group: str("group", "root"),
-        days: days("days", 365),
-        renewDays: days("renew_days", 30),
-        notify,
-      };
-      break;
-    }
-  }
-  for (const field of ["path", "dest", "creates", "key", "cert", "ca"] as const) {
-    const value = (res as unknown as Partial<Record<string, Str>>)[field];
+    fileLike: (defaultMode) => ({ owner: str("owner", "root"), group: str("group", "root"), mode: (data.mode ?? defaultMode).padStart(4, "0"), notify }),
+    error: (path, problem) => errorAt(src, node, path, key, problem),
+    checkTemplate: (name) => {
+      if (!ctx.renderer.fileOf(name.text)) throw new InventoryError(name.at, templateMissing(ctx.renderer, name.text));
+      ctx.renderer.check(name.text);
+    },
+    dir: ctx.dir,
+  };
+  const parsed = form.parse(api) as Record<string, unknown>;
+  for (const field of form.paths ?? []) {
+    const value = parsed[field] as Str | undefined;
     const problem = value && !hasTemplateSyntax(value.text) ? absolutePathProblem(value.text) : undefined;
     if (value && problem) throw new InventoryError(value.at, problem);
   }
-  return res;
-}
-
-function pick(data: Settings, fields: string[]): Record<string, unknown> {
-  return Object.fromEntries(fields.filter((f) => data[f] !== undefined).map((f) => [f, data[f]]));
+  return { form: form.key, where: `${ctx.rel}:${at.line}`, at, ...whenPart, item: parsed };
 }
 
 /** `when:` beside the kind (Ansible's place) or among the settings, not both. */
@@ -159,12 +109,6 @@ function checkNotify(ctx: ParseContext, node: unknown, notify: string | string[]
     throw errorAt(ctx.src, node, path, key, `unknown handler '${name}' (${hint})`);
   });
   return [...new Set(names)];
-}
-
-function checkTemplateSrc(ctx: ParseContext, src: Str): void {
-  if (hasTemplateSyntax(src.text)) return; // known per host only: checked when rendered
-  if (!ctx.renderer.fileOf(src.text)) throw new InventoryError(src.at, templateMissing(ctx.renderer, src.text));
-  ctx.renderer.check(src.text);
 }
 
 export function templateMissing(renderer: TemplateRenderer, name: string): string {

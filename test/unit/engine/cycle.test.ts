@@ -4,7 +4,8 @@ import { existsSync, mkdtempSync, readFileSync, readdirSync, rmSync, statSync, w
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { afterEach, beforeEach, describe, expect, it } from "vitest";
-import type { DesiredHost, FileResource } from "../../../src/engine/desired.js";
+import type { DesiredHost } from "../../../src/model/resource.js";
+import type { FileResource } from "../../../src/resources/file.js";
 import { applyScripts, parseApplyOutput, PHASE_ONE } from "../../../src/engine/apply-script.js";
 import { parseProbe } from "../../../src/engine/observed.js";
 import { hasChanges, planHost } from "../../../src/engine/plan.js";

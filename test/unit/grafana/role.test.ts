@@ -1,7 +1,7 @@
 import { readFileSync } from "node:fs";
 import { describe, expect, it } from "vitest";
 import { parse } from "yaml";
-import type { DesiredHost } from "../../../src/engine/desired.js";
+import type { DesiredHost } from "../../../src/model/resource.js";
 import { loadInventory } from "../../../src/inventory/index.js";
 import { desiredState, loadProject } from "../../../src/roles/index.js";
 import { projectFile } from "../../../src/util/project.js";

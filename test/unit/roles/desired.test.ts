@@ -1,5 +1,6 @@
 import { describe, expect, it } from "vitest";
-import type { FileResource, Resource } from "../../../src/engine/desired.js";
+import type { Resource } from "../../../src/model/resource.js";
+import type { FileResource } from "../../../src/resources/file.js";
 import { loadInventory, parseExtraVars } from "../../../src/inventory/index.js";
 import { desiredState, loadProject, projectSecrets } from "../../../src/roles/index.js";
 import { FIXTURE, oneRole, setup } from "./helpers.js";

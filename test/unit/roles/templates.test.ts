@@ -1,5 +1,5 @@
 import { describe, expect, it } from "vitest";
-import type { FileResource } from "../../../src/engine/desired.js";
+import type { FileResource } from "../../../src/resources/file.js";
 import { desiredState } from "../../../src/roles/index.js";
 import { failure, oneRole, projectFailure, setup } from "./helpers.js";
 

@@ -1,13 +1,21 @@
 // A plan is plain data: per host, the actions that bring it to the desired state and the
 // handlers they owe. Scripts and file contents may hold secrets: they are executed, never shown,
-// and left out of saved plans (see plan-file.ts).
-import type { Resource } from "./desired.js";
-import type { Observed } from "./observed.js";
+// and left out of saved plans (see src/engine/plan-file.ts).
+
+/** A certificate request the controller signs half-way through the apply (see src/engine/apply-script.ts). */
+export interface SignSpec {
+  commonName: string;
+  ips: string[];
+  dns: string[];
+  days: number;
+  /** where the signed certificate is written */
+  certPath: string;
+}
 
 export interface Action {
   /** index of the resource in the host's desired state */
   resource: number;
-  kind: Resource["kind"];
+  kind: string;
   /** what is changed, e.g. "file /etc/demo/demo.conf" */
   target: string;
   /** how, e.g. "create", "update", "install", "enable", "start", "run", "set mode" */
@@ -22,10 +30,15 @@ export interface Action {
   /** true when the script holds a secret value */
   secret: boolean;
   /**
+   * the step changes nothing until its last command (a rename): when it fails, the handlers it
+   * would have notified are not owed after all
+   */
+  atomic?: boolean;
+  /**
    * a certificate to issue: the script prints the host's certificate request, the controller signs
    * it with these names, and the next part of the apply script writes the certificate
    */
-  sign?: { commonName: string; ips: string[]; dns: string[]; days: number; certPath: string };
+  sign?: SignSpec;
 }
 
 export interface PlannedHandler {
@@ -57,21 +70,4 @@ export interface HostPlan {
   notes: string[];
 }
 
-export interface PlanContext {
-  observed: Observed;
-  /** an earlier action installs packages, so units missing now may exist by the time we get there */
-  installsPackages: boolean;
-  /** files earlier actions create or rewrite (a unit file, say) */
-  writes: Set<string>;
-  /** true when `text` contains a secret value */
-  hasSecret: (text: string) => boolean;
-  /** the time the plan is made for (certificate expiry) */
-  now: Date;
-  notes: string[];
-}
-
-/** One kind of resource: what the probe must look at, and the actions that close the gap. */
-export interface ResourceUnit<R extends Resource> {
-  probe(r: R, index: number): string;
-  plan(r: R, index: number, ctx: PlanContext): Omit<Action, "resource" | "kind" | "secret">[];
-}
+export const hasChanges = (p: HostPlan): boolean => p.actions.length > 0 || p.handlers.length > 0 || p.unknownOwed.length > 0;

@@ -1,0 +1,57 @@
+// A playbook run as the user sees it: a status line per host as it finishes, then (plan) each
+// host's plan, the recap, and the saved plan and JSON report when asked for. The engine returns
+// results; this renders them.
+import { writeFileSync } from "node:fs";
+import { runPlaybook, type PlaybookRun, type RunOptions } from "../engine/run.js";
+import { publicPlan, writePlanFile } from "../engine/plan-file.js";
+import { hasChanges } from "../model/plan.js";
+import type { HostResult } from "../model/result.js";
+import { renderPlan } from "./plan-view.js";
+import { renderRecap } from "./recap.js";
+
+export interface ReportOptions {
+  /** show file diffs in the plan */
+  diff: boolean;
+  color: boolean;
+  /** print each host's plan, with diffs, before applying it (pull mode's log) */
+  showPlanBeforeApply?: boolean;
+  /** save the plan here */
+  outPlan?: string;
+  /** write a JSON report here */
+  jsonReport?: string;
+  out: (text: string) => void;
+}
+
+export async function runAndReport(opts: RunOptions & ReportOptions): Promise<PlaybookRun> {
+  const run = await runPlaybook({
+    ...opts,
+    hostDone: (r) => opts.err(`${r.host}: ${statusLine(r, opts.apply)}\n`),
+    ...(opts.showPlanBeforeApply && { beforeApply: (plan, redact) => opts.out(redact(renderPlan(plan, { diff: true, color: opts.color }))) }),
+  });
+  const { results, seconds, redact } = run;
+  if (!opts.apply) {
+    for (const r of results) if (r.plan) opts.out(redact(renderPlan(r.plan, { diff: opts.diff, color: opts.color })));
+  }
+  opts.out(renderRecap(results, seconds, opts.color, opts.apply));
+  if (opts.outPlan) writePlanFile(opts.outPlan, run.inputs, results.flatMap((r) => (r.plan ? [r.plan] : [])), redact);
+  if (opts.jsonReport) writeJsonReport(opts.jsonReport, opts.apply, results, seconds, redact);
+  return run;
+}
+
+function statusLine(r: HostResult, apply: boolean): string {
+  const time = `${r.seconds.toFixed(2)}s`;
+  if (r.status === "unreachable") return `UNREACHABLE (${time})`;
+  if (r.status === "failed" || r.status === "stale") return `FAILED (${time})`;
+  if (!apply) return r.plan && hasChanges(r.plan) ? `${r.plan.actions.length + r.plan.handlers.length} to change (${time})` : `no changes (${time})`;
+  return r.changed ? `changed ${r.changed} (${time})` : `ok, no changes (${time})`;
+}
+
+function writeJsonReport(path: string, apply: boolean, results: HostResult[], seconds: number, redact: (t: string) => string): void {
+  const report = {
+    command: apply ? "apply" : "plan",
+    finished: new Date().toISOString(),
+    seconds,
+    hosts: results.map((r) => ({ ...r, plan: r.plan ? publicPlan(r.plan) : undefined })),
+  };
+  writeFileSync(path, redact(JSON.stringify(report, null, 2)) + "\n", { mode: 0o600 });
+}
