@@ -8,16 +8,17 @@ import { copyForm, templateForm } from "./file-forms.js";
 import type { ResourceKind, RoleForm } from "./kind.js";
 import { packageForm, packageKind, type PackageResource } from "./package.js";
 import { serviceForm, serviceKind, type ServiceResource } from "./service.js";
+import { sysctlForm, sysctlKind, type SysctlResource } from "./sysctl.js";
 
-export type AnyResource = PackageResource | FileResource | DirectoryResource | ServiceResource | CommandResource | CertificateResource;
+export type AnyResource = PackageResource | FileResource | DirectoryResource | ServiceResource | CommandResource | CertificateResource | SysctlResource;
 
 // Each module types its own kind; here they are kept side by side, as the engine sees them.
 const KINDS = new Map<string, ResourceKind>(
-  ([packageKind, fileKind, directoryKind, serviceKind, commandKind, certificateKind] as unknown as ResourceKind[]).map((k) => [k.kind, k]),
+  ([packageKind, fileKind, directoryKind, serviceKind, commandKind, certificateKind, sysctlKind] as unknown as ResourceKind[]).map((k) => [k.kind, k]),
 );
 
 const FORMS = new Map<string, RoleForm>(
-  ([packageForm, directoryForm, templateForm, copyForm, serviceForm, commandForm, certificateForm] as unknown as RoleForm[]).map((f) => [f.key, f]),
+  ([packageForm, directoryForm, templateForm, copyForm, serviceForm, commandForm, certificateForm, sysctlForm] as unknown as RoleForm[]).map((f) => [f.key, f]),
 );
 
 /** The module of a resource's kind; a kind no module defines is a bug, not a user's mistake. */

@@ -2,7 +2,7 @@ import { describe, expect, it } from "vitest";
 import { desiredState } from "../../../src/roles/index.js";
 import { oneRole, projectFailure, setup } from "./helpers.js";
 
-const KINDS = "package, directory, template, copy, service, command, certificate";
+const KINDS = "package, directory, template, copy, service, command, certificate, sysctl";
 const role = (yaml: string, templates: Record<string, string> = {}) => projectFailure(oneRole(yaml, templates));
 
 describe("role files: every error names role.yml:line:column and the key", () => {
