@@ -1,6 +1,6 @@
 import { Command, Option } from "commander";
 import { numberOption } from "./number-option.js";
-import { collectSecrets, loadInventory, Redactor, resolveHostVars, varValues } from "../inventory/index.js";
+import { inventoryRedactor, loadInventory } from "../inventory/index.js";
 import { selectHosts } from "../engine/select.js";
 import { useColor } from "../output/style.js";
 import { collectStatus, exitCodeOf, expectedSessions } from "../status/status.js";
@@ -33,8 +33,7 @@ export function statusCommand(): Command {
       const inv = await loadInventory(flags.inventory);
       const hosts = selectHosts(inv, flags.limit);
       // Connection errors quote the inventory's connection values, which may be !secret.
-      const redactor = new Redactor();
-      for (const h of inv.hosts.keys()) redactor.add(collectSecrets(varValues(resolveHostVars(inv, h))));
+      const redactor = inventoryRedactor(inv);
       const redact = (t: string) => redactor.redact(t);
       const statuses = await collectStatus({
         hosts,

@@ -16,7 +16,7 @@ export {
   type VarOrigin,
   type VarSet,
 } from "./model.js";
-export { resolveHostVars, varValues, type ResolvedHostVars } from "./resolve.js";
+export { inventoryRedactor, inventoryVarsOf, resolveHostVars, varValues, type ResolvedHostVars } from "./resolve.js";
 export { collectSecrets, maskSecrets, redact, REDACTED, Redactor, Secret } from "./secret.js";
 export { describeOrigin, hostVarsYaml, inventoryList } from "./show.js";
 export { readVarsFile } from "./vars-dirs.js";

@@ -1,4 +1,5 @@
 import { getGroup, getHost, groupsOf, type Inventory, type VarSet } from "./model.js";
+import { collectSecrets, Redactor } from "./secret.js";
 import { mergeVars, toVarSet } from "./vars.js";
 
 /** A host's variables after precedence, each with the place that set the winning value. */
@@ -42,4 +43,26 @@ export function resolveHostVars(
 export function varValues(resolved: ResolvedHostVars): Record<string, unknown> {
   // fromEntries, not assignment: a variable named __proto__ must stay data.
   return Object.fromEntries([...resolved.vars].map(([name, def]) => [name, def.value]));
+}
+
+// An inventory is read once per run and never changes after: what it alone says of a host (its
+// connection variables, its secrets) is resolved once, however many parts of a run ask.
+const ownVars = new WeakMap<Inventory, Map<string, ResolvedHostVars>>();
+
+/** A host's variables from the inventory and -e alone (no role defaults), resolved once per inventory. */
+export function inventoryVarsOf(inv: Inventory, host: string): ResolvedHostVars {
+  let byHost = ownVars.get(inv);
+  if (!byHost) ownVars.set(inv, (byHost = new Map()));
+  let resolved = byHost.get(host);
+  if (!resolved) byHost.set(host, (resolved = resolveHostVars(inv, host)));
+  return resolved;
+}
+
+const redactors = new WeakMap<Inventory, Redactor>();
+
+/** Masks every secret value the inventory gives any host (connection errors may quote them). */
+export function inventoryRedactor(inv: Inventory): Redactor {
+  let r = redactors.get(inv);
+  if (!r) redactors.set(inv, (r = new Redactor(collectSecrets([...inv.hosts.keys()].map((h) => varValues(inventoryVarsOf(inv, h)))))));
+  return r;
 }

@@ -8,6 +8,7 @@ import {
   resolveHostVars,
   varValues,
   type Inventory,
+  type ResolvedHostVars,
   type VarOrigin,
   type VarSet,
 } from "../inventory/index.js";
@@ -38,10 +39,14 @@ export function roleDefaults(project: Project, roles: readonly string[]): VarSet
 
 const DERIVED: VarOrigin = { file: "(derived from the inventory)", line: 0, column: 0, level: "role_default" };
 
-function withDerived(defaults: VarSet, derived: Record<string, unknown> | undefined): VarSet {
-  const merged: VarSet = new Map(defaults);
-  for (const [name, value] of Object.entries(derived ?? {})) merged.set(name, { value, origin: DERIVED });
-  return merged;
+/** The derived values rank as role defaults: they fill in what the inventory and -e leave unset. */
+function withDerived(resolved: ResolvedHostVars, derived: Record<string, unknown> | undefined): ResolvedHostVars {
+  const vars: VarSet = new Map(resolved.vars);
+  for (const [name, value] of Object.entries(derived ?? {})) {
+    const def = vars.get(name);
+    if (!def || def.origin.level === "role_default") vars.set(name, { value, origin: DERIVED });
+  }
+  return { ...resolved, vars };
 }
 
 export function hostTable(project: Project, inv: Inventory): HostTable {
@@ -58,8 +63,9 @@ function buildTable(project: Project, inv: Inventory): HostTable {
   const roles = new Map(hosts.map((h) => [h, rolesOfHost(project, inv, h)]));
   const defaults = new Map(hosts.map((h) => [h, roleDefaults(project, roles.get(h) ?? [])]));
   // Mesh variables come from the whole inventory; they rank as defaults, so the inventory's own win.
-  const derived = deriveMeshVars(inv, new Map(hosts.map((h) => [h, resolveHostVars(inv, h, defaults.get(h)).vars])));
-  const values = new Map(hosts.map((h) => [h, varValues(resolveHostVars(inv, h, withDerived(defaults.get(h)!, derived.get(h))))]));
+  const resolved = new Map(hosts.map((h) => [h, resolveHostVars(inv, h, defaults.get(h))]));
+  const derived = deriveMeshVars(inv, new Map(hosts.map((h) => [h, resolved.get(h)!.vars])));
+  const values = new Map(hosts.map((h) => [h, varValues(withDerived(resolved.get(h)!, derived.get(h)))]));
   // Revealed once for all hosts: nunjucks must print secrets, while `values` keeps them wrapped.
   const hostvars = Object.fromEntries(hosts.map((h) => [h, revealSecrets(values.get(h))]));
   const groups = Object.fromEntries([...inv.groups.keys()].map((g) => [g, hostsOf(inv, g)]));
