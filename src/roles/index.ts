@@ -3,7 +3,7 @@ import type { Inventory, Redactor } from "../inventory/index.js";
 import { hostTable } from "./host-vars.js";
 import type { Project } from "./model.js";
 
-export { desiredState } from "./desired.js";
+export { desiredState } from "./desired-state.js";
 export { loadProject, projectSecrets, type ProjectOptions } from "./project.js";
 export { rolesOfHost } from "./site.js";
 export type { Play, PlayTarget, Project, Role, RoleHandler, RoleResource, RunKind } from "./model.js";
