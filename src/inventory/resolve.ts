@@ -49,13 +49,16 @@ export function varValues(resolved: ResolvedHostVars): Record<string, unknown> {
 // connection variables, its secrets) is resolved once, however many parts of a run ask.
 const ownVars = new WeakMap<Inventory, Map<string, ResolvedHostVars>>();
 
+function ownVarsOf(inv: Inventory): Map<string, ResolvedHostVars> {
+  let all = ownVars.get(inv);
+  if (!all) ownVars.set(inv, (all = new Map([...inv.hosts.keys()].map((h) => [h, resolveHostVars(inv, h)]))));
+  return all;
+}
+
 /** A host's variables from the inventory and -e alone (no role defaults), resolved once per inventory. */
 export function inventoryVarsOf(inv: Inventory, host: string): ResolvedHostVars {
-  let byHost = ownVars.get(inv);
-  if (!byHost) ownVars.set(inv, (byHost = new Map()));
-  let resolved = byHost.get(host);
-  if (!resolved) byHost.set(host, (resolved = resolveHostVars(inv, host)));
-  return resolved;
+  // A host the inventory lacks: resolveHostVars says so.
+  return ownVarsOf(inv).get(host) ?? resolveHostVars(inv, host);
 }
 
 const redactors = new WeakMap<Inventory, Redactor>();
@@ -63,6 +66,6 @@ const redactors = new WeakMap<Inventory, Redactor>();
 /** Masks every secret value the inventory gives any host (connection errors may quote them). */
 export function inventoryRedactor(inv: Inventory): Redactor {
   let r = redactors.get(inv);
-  if (!r) redactors.set(inv, (r = new Redactor(collectSecrets([...inv.hosts.keys()].map((h) => varValues(inventoryVarsOf(inv, h)))))));
+  if (!r) redactors.set(inv, (r = new Redactor(collectSecrets([...ownVarsOf(inv).values()].map(varValues)))));
   return r;
 }
