@@ -5,7 +5,8 @@
 // inventory errors naming file:line.
 import { createHash } from "node:crypto";
 import { hostsOf, InventoryError, type Inventory, type VarDef, type VarSet } from "../inventory/index.js";
-import { MESH_NAME, TINC_KEY_EXPIRE } from "../agent/fields.js";
+import { MESH_NAME } from "../fields/names.js";
+import { TINC_KEY_EXPIRE } from "../fields/tinc.js";
 import { formatIpv4, isHostAddress, parseIpv4, parseSubnet } from "./ipv4.js";
 
 export const MESH_GROUP = "mesh";
