@@ -89,7 +89,7 @@ export const unicastIpv4Field = z
 
 export const routerIdField = z.string().refine(isRouterId, { error: "must be an IPv4 address like 10.0.0.5, not 0.0.0.0" });
 
-export const PREFIX_RULE = "must be an IPv4 network like 192.0.2.0/24 with no host bits set";
+const PREFIX_RULE = "must be an IPv4 network like 192.0.2.0/24 with no host bits set";
 
 export const prefixField = z.string().refine((s) => parseCidr(s) !== undefined, { error: PREFIX_RULE });
 
