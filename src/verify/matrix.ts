@@ -9,6 +9,23 @@ export interface MeshNode {
   announces: string[];
 }
 
+/** The BGP protocol name the node agent gives a peer (src/agent/desired.ts). */
+const protocolOf = (tincName: string) => `peer_${tincName}`;
+
+/** The mesh hosts as verify checks them, from their template variables (derived ones included). */
+export function meshNodes(hosts: readonly string[], values: ReadonlyMap<string, Record<string, unknown>>): MeshNode[] {
+  return hosts.map((h) => {
+    const v = values.get(h) ?? {};
+    const announce = v["bgp_announce"];
+    return {
+      host: h,
+      protocol: protocolOf(String(v["tinc_name"])),
+      meshAddress: String(v["mesh_address"]),
+      announces: Array.isArray(announce) ? announce.map(String) : announce ? [String(announce)] : [],
+    };
+  });
+}
+
 export interface Verdict {
   converged: boolean;
   problems: string[];
