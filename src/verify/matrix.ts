@@ -1,4 +1,5 @@
 // The mesh as a host × peer matrix, and whether it has converged.
+import { birdProtocolName } from "../fields/bird.js";
 import type { HostView } from "./observe.js";
 
 export interface MeshNode {
@@ -9,9 +10,6 @@ export interface MeshNode {
   announces: string[];
 }
 
-/** The BGP protocol name the node agent gives a peer (src/agent/desired.ts). */
-const protocolOf = (tincName: string) => `peer_${tincName}`;
-
 /** The mesh hosts as verify checks them, from their template variables (derived ones included). */
 export function meshNodes(hosts: readonly string[], values: ReadonlyMap<string, Record<string, unknown>>): MeshNode[] {
   return hosts.map((h) => {
@@ -19,7 +17,8 @@ export function meshNodes(hosts: readonly string[], values: ReadonlyMap<string, 
     const announce = v["bgp_announce"];
     return {
       host: h,
-      protocol: protocolOf(String(v["tinc_name"])),
+      // The agent's own rule (it hashes names over 50 characters), not a copy of it.
+      protocol: birdProtocolName(String(v["tinc_name"])),
       meshAddress: String(v["mesh_address"]),
       announces: Array.isArray(announce) ? announce.map(String) : announce ? [String(announce)] : [],
     };
