@@ -30,19 +30,12 @@
 //   }
 import { readFileSync } from "node:fs";
 import { z } from "zod";
-import {
-  BIRD_PASSWORD,
-  describeIssues,
-  endpointAddressField,
-  INTERFACE_NAME,
-  MESH_NAME,
-  portField,
-  prefixListField,
-  routerIdField,
-  TINC_KEY_EXPIRE,
-  tincNameField,
-  unicastIpv4Field,
-} from "./fields.js";
+import { birdPasswordField } from "../fields/bird.js";
+import { prefixListField, routerIdField, unicastIpv4Field } from "../fields/ipv4.js";
+import { describeIssues } from "../fields/issues.js";
+import { interfaceNameField, meshNameField, tincNameField } from "../fields/names.js";
+import { portField } from "../fields/ports.js";
+import { endpointAddressField, TINC_KEY_EXPIRE } from "../fields/tinc.js";
 
 // Absolute, normalised, plain characters: these paths are joined with file names and passed to
 // `bird -p -c` as an argument; "..", spaces and newlines have no business in them.
@@ -72,11 +65,6 @@ const etcdTlsSchema = z.strictObject({
   keyFile: absolutePath,
 });
 
-// The message is fixed text: a rejected password never reaches a log line.
-const bgpPasswordField = z
-  .string({ error: "must be a string" })
-  .regex(BIRD_PASSWORD, { error: 'must be 1 to 80 printable ASCII characters without " or \\' });
-
 const seconds = (min: number, max: number) =>
   z
     .number({ error: "must be a number of seconds" })
@@ -92,14 +80,14 @@ const pathsSchema = z.strictObject({
 
 export const agentConfigSchema = z.strictObject({
   name: tincNameField,
-  meshName: z.string().regex(MESH_NAME, { error: "must be 1 to 15 letters, digits or _" }),
+  meshName: meshNameField,
   meshAddress: unicastIpv4Field,
   routerId: routerIdField,
   tincPort: portField.default(655),
   tincKeyExpireSeconds: seconds(TINC_KEY_EXPIRE.min, TINC_KEY_EXPIRE.max).default(30),
   endpointAddress: endpointAddressField,
   prefixes: prefixListField.default([]),
-  meshInterface: z.string().regex(INTERFACE_NAME, { error: "must be an interface name: 1 to 15 letters, digits, _ . -" }).default("tinc0"),
+  meshInterface: interfaceNameField.default("tinc0"),
   etcdEndpoints: z.array(etcdEndpoint).min(1, { error: "must list at least one etcd endpoint" }),
   metricsPort: portField.default(2112),
   hostFileGraceSeconds: seconds(0, 7 * 24 * 3600).default(300),
@@ -107,7 +95,7 @@ export const agentConfigSchema = z.strictObject({
   leaseTtlSeconds: seconds(5, 3600).default(10),
   paths: pathsSchema.prefault({}),
   etcdTls: etcdTlsSchema.optional(),
-  bgpPassword: bgpPasswordField.optional(),
+  bgpPassword: birdPasswordField.optional(),
 }).superRefine((c, ctx) => {
   // etcd3 uses one set of credentials for every host: with etcdTls it would speak TLS to an http://
   // port, and an https:// endpoint without it would connect as no etcd user at all.

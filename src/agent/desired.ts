@@ -2,9 +2,8 @@
 // the valid peer records: a pure function. The same inputs give the same bytes, whatever order
 // the records came in (everything is sorted, nothing depends on time or the Map's order), so an
 // unchanged mesh rewrites nothing, tinc keeps its connections and BIRD its sessions.
-import { createHash } from "node:crypto";
 import type { AgentConfig } from "./config.js";
-import { BIRD_PASSWORD } from "./fields.js";
+import { BIRD_PASSWORD, birdProtocolName } from "../fields/bird.js";
 import { agentPaths } from "./paths.js";
 import type { PeerRecord } from "./record.js";
 
@@ -161,25 +160,6 @@ function bgpPeers(config: AgentConfig, live: readonly PeerRecord[]): { bgp: Peer
     else bgp.push(r);
   }
   return { bgp, skipped };
-}
-
-/** BIRD's symbols are at most 64 characters (conf/conf.h SYM_MAX_LEN). */
-const BIRD_SYMBOL_MAX = 64;
-const PLAIN_NAME_MAX = 50;
-
-/**
- * The BGP protocol's name for a peer: stable (so `birdc configure` leaves the sessions of
- * unchanged peers alone) and a valid BIRD symbol (starts with a letter, ≤ 64 characters).
- * `peer_<name>` for names up to 50 characters (≤ 55 in all); a longer name keeps its first 41
- * characters plus 16 hex digits of its SHA-256 (63 in all). The two forms differ in length, so a
- * short name can never produce a long name's symbol.
- */
-export function birdProtocolName(name: string): string {
-  if (name.length <= PLAIN_NAME_MAX) return `peer_${name}`;
-  const hash = createHash("sha256").update(name).digest("hex").slice(0, 16);
-  const symbol = `peer_${name.slice(0, 41)}_${hash}`;
-  if (symbol.length > BIRD_SYMBOL_MAX) throw new Error("unreachable: BIRD symbol too long");
-  return symbol;
 }
 
 /**

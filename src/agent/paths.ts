@@ -3,7 +3,7 @@
 // table in code, so nothing the provisioner (or an admin) wrote is ever rewritten or deleted.
 import { posix } from "node:path";
 import type { AgentConfig } from "./config.js";
-import { TINC_NAME } from "./fields.js";
+import { TINC_NAME } from "../fields/names.js";
 
 export interface AgentPaths {
   /** /etc/tinc/<net> */

@@ -7,16 +7,11 @@
 import { createPublicKey } from "node:crypto";
 import { z } from "zod";
 import type { AgentConfig } from "./config.js";
-import {
-  describeIssues,
-  endpointAddressField,
-  portField,
-  prefixListField,
-  routerIdField,
-  TINC_NAME,
-  tincNameField,
-  unicastIpv4Field,
-} from "./fields.js";
+import { prefixListField, routerIdField, unicastIpv4Field } from "../fields/ipv4.js";
+import { describeIssues } from "../fields/issues.js";
+import { TINC_NAME, tincNameField } from "../fields/names.js";
+import { portField } from "../fields/ports.js";
+import { endpointAddressField } from "../fields/tinc.js";
 
 export const PEERS_PREFIX = "/peers/";
 export const RECORD_VERSION = 1;

@@ -8,7 +8,7 @@ import { projectFile } from "../util/project.js";
 import { secretsKeyFileOption } from "../secrets/key.js";
 import { sleep, stopwatch } from "../util/time.js";
 import { connectHost } from "./connect.js";
-import { judge, type MeshNode } from "../verify/matrix.js";
+import { judge, meshNodes } from "../verify/matrix.js";
 import { observeScript, parseObservation, type HostView } from "../verify/observe.js";
 
 function seconds(value: string): number {
@@ -16,9 +16,6 @@ function seconds(value: string): number {
   if (!m) throw new InvalidArgumentError("a duration like 60s, 2m or 90");
   return Number(m[1]) * (m[2] === "m" ? 60 : 1);
 }
-
-/** The BGP protocol name the node agent gives a peer (src/agent/desired.ts). */
-const protocolOf = (tincName: string) => `peer_${tincName}`;
 
 export function verifyCommand(): Command {
   return new Command("verify")
@@ -36,16 +33,7 @@ export function verifyCommand(): Command {
       const values = hostValues(await loadProject(flags.site), inv);
       const mesh = inv.groups.has(MESH_GROUP) ? hostsOf(inv, MESH_GROUP) : [];
       if (mesh.length === 0) throw new Error(`${flags.inventory}: no hosts in group '${MESH_GROUP}': nothing to verify`);
-      const nodes: MeshNode[] = mesh.map((h) => {
-        const v = values.get(h)!;
-        const announce = v["bgp_announce"];
-        return {
-          host: h,
-          protocol: protocolOf(String(v["tinc_name"])),
-          meshAddress: String(v["mesh_address"]),
-          announces: Array.isArray(announce) ? announce.map(String) : announce ? [String(announce)] : [],
-        };
-      });
+      const nodes = meshNodes(mesh, values);
       const etcdMembers = inv.groups.has(ETCD_GROUP) ? hostsOf(inv, ETCD_GROUP).length : 0;
       const endpoints = String(values.get(mesh[0]!)?.["etcd_endpoints"] ?? "");
       const transports = new Map<string, Promise<Transport>>();

@@ -5,8 +5,9 @@
 // inventory errors naming file:line.
 import { createHash } from "node:crypto";
 import { hostsOf, InventoryError, type Inventory, type VarDef, type VarSet } from "../inventory/index.js";
-import { MESH_NAME, TINC_KEY_EXPIRE } from "../agent/fields.js";
-import { formatIpv4, isHostAddress, parseIpv4, parseSubnet } from "./ipv4.js";
+import { formatIpv4, ipv4ToNumber, isHostAddress, isRouterId, isUnicastIpv4, MAX_PREFIXES, parseCidr, parseSubnet, type Subnet } from "../fields/ipv4.js";
+import { MESH_NAME } from "../fields/names.js";
+import { isTincKeyExpire, TINC_KEY_EXPIRE } from "../fields/tinc.js";
 
 export const MESH_GROUP = "mesh";
 export const ETCD_GROUP = "etcd";
@@ -34,6 +35,29 @@ function preferredOffset(host: string, usable: number): number {
   return (createHash("sha256").update(host).digest().readUInt32BE(0) % usable) + 1;
 }
 
+/** The mesh subnet: its addresses become mesh addresses, which the agent wants unicast. */
+function meshSubnet(text: string): Subnet | undefined {
+  const subnet = parseSubnet(text);
+  return subnet && isUnicastIpv4(formatIpv4(subnet.network)) ? subnet : undefined;
+}
+
+/** bgp_announce, a prefix or a list of them (the bird and agent templates take both). */
+function checkAnnounce(inv: Inventory, h: string, def: VarDef | undefined): void {
+  if (!def || def.value === null || def.value === undefined) return;
+  const list = typeof def.value === "string" ? [def.value] : def.value;
+  if (!Array.isArray(list)) throw errorAt(def, inv, h, "bgp_announce", "must be a prefix like 192.0.2.0/24 or a list of them");
+  if (list.length > MAX_PREFIXES) throw errorAt(def, inv, h, "bgp_announce", `lists ${list.length} prefixes: at most ${MAX_PREFIXES}`);
+  const seen = new Set<string>();
+  for (const item of list) {
+    const prefix = String(item);
+    if (typeof item !== "string" || !parseCidr(prefix)) {
+      throw errorAt(def, inv, h, "bgp_announce", `'${prefix}' is not an IPv4 network like 192.0.2.0/24 with no host bits set (no leading zeros)`);
+    }
+    if (seen.has(prefix)) throw errorAt(def, inv, h, "bgp_announce", `${prefix} is announced twice`);
+    seen.add(prefix);
+  }
+}
+
 export function deriveMeshVars(inv: Inventory, resolved: Resolved): Map<string, Record<string, unknown>> {
   const derived = new Map<string, Record<string, unknown>>([...inv.hosts.keys()].map((h) => [h, {}]));
   const mesh = inv.groups.has(MESH_GROUP) ? hostsOf(inv, MESH_GROUP) : [];
@@ -58,7 +82,7 @@ export function deriveMeshVars(inv: Inventory, resolved: Resolved): Map<string, 
     // Checked here, not by the agent when it starts: by then the tinc.conf seeded with it is written.
     const keyExpire = userSet(vars(h), "tinc_key_expire");
     const { min, max } = TINC_KEY_EXPIRE;
-    if (keyExpire && !(Number.isInteger(keyExpire.value) && (keyExpire.value as number) >= min && (keyExpire.value as number) <= max)) {
+    if (keyExpire && !isTincKeyExpire(keyExpire.value)) {
       throw errorAt(keyExpire, inv, h, "tinc_key_expire", `'${String(keyExpire.value)}' is not a number of seconds from ${min} to ${max}`);
     }
   }
@@ -68,16 +92,22 @@ export function deriveMeshVars(inv: Inventory, resolved: Resolved): Map<string, 
   const pending: string[] = [];
   for (const h of mesh) {
     const subnetText = text(vars(h), "mesh_subnet") ?? "10.0.0.0/24";
-    const subnet = parseSubnet(subnetText);
-    if (!subnet) throw errorAt(vars(h).get("mesh_subnet"), inv, h, "mesh_subnet", `'${subnetText}' is not an IPv4 subnet like 10.0.0.0/24 (prefix /8 to /30)`);
+    const subnet = meshSubnet(subnetText);
+    if (!subnet) {
+      throw errorAt(vars(h).get("mesh_subnet"), inv, h, "mesh_subnet", `'${subnetText}' is not an IPv4 subnet like 10.0.0.0/24 (unicast, prefix /8 to /30, no leading zeros)`);
+    }
     derived.get(h)!["mesh_prefixlen"] = subnet.prefixlen;
     const def = userSet(vars(h), "mesh_address");
     if (!def) {
       pending.push(h);
       continue;
     }
-    const addr = parseIpv4(String(def.value));
-    if (addr === undefined || !isHostAddress(subnet, addr)) {
+    // The agent's rule for its meshAddress (unicast, no leading zeros: iproute2 reads 010 as octal).
+    const addr = isUnicastIpv4(String(def.value)) ? ipv4ToNumber(String(def.value)) : undefined;
+    if (addr === undefined) {
+      throw errorAt(def, inv, h, "mesh_address", `'${String(def.value)}' is not an IPv4 address like 10.0.0.5 (no leading zeros: iproute2 reads 010 as octal 8)`);
+    }
+    if (!isHostAddress(subnet, addr)) {
       throw errorAt(def, inv, h, "mesh_address", `'${String(def.value)}' is not a host address of mesh_subnet ${subnetText}`);
     }
     const other = taken.get(addr);
@@ -85,7 +115,7 @@ export function deriveMeshVars(inv: Inventory, resolved: Resolved): Map<string, 
     taken.set(addr, h);
   }
   for (const h of [...pending].sort()) {
-    const subnet = parseSubnet(text(vars(h), "mesh_subnet") ?? "10.0.0.0/24")!;
+    const subnet = meshSubnet(text(vars(h), "mesh_subnet") ?? "10.0.0.0/24")!;
     const usable = subnet.size - 2;
     let offset = preferredOffset(h, usable);
     for (let tries = 0; taken.has(subnet.network + offset); tries++) {
@@ -110,12 +140,16 @@ export function deriveMeshVars(inv: Inventory, resolved: Resolved): Map<string, 
   for (const h of mesh) {
     const def = userSet(vars(h), "router_id");
     const id = def ? String(def.value) : String(userSet(vars(h), "mesh_address")?.value ?? derived.get(h)!["mesh_address"]);
-    if (def && parseIpv4(id) === undefined) throw errorAt(def, inv, h, "router_id", `'${id}' is not an IPv4 address (BIRD's router id)`);
+    if (def && !isRouterId(id)) throw errorAt(def, inv, h, "router_id", `'${id}' is not an IPv4 address (BIRD's router id: no leading zeros, not 0.0.0.0)`);
     const other = routerIds.get(id);
     if (other) throw errorAt(def, inv, h, "router_id", `${id} is also ${other}'s router id`);
     routerIds.set(id, h);
     derived.get(h)!["router_id"] = id;
   }
+
+  // Announced prefixes: the agent's rule for its "prefixes" (it refuses its whole config over one
+  // bad prefix), checked here so that the run stops before any host is contacted.
+  for (const h of mesh) checkAnnounce(inv, h, vars(h).get("bgp_announce"));
 
   // etcd: an odd number of members keeps a quorum through the loss of one (or two, with five).
   const members = inv.groups.has(ETCD_GROUP) ? hostsOf(inv, ETCD_GROUP) : [];

@@ -1,7 +1,7 @@
 // What `status` asks a host, in one command, and the reading of its answer. Each part reports
 // on its own after a marker line, with its error text on stdout, so a host without birdc, with
 // BIRD down or never applied still answers the other parts.
-import { parseShowProtocols } from "../agent/daemon/birdc.js";
+import { parseShowProtocols } from "../fields/birdc.js";
 import { LAST_RUN_FILE } from "../engine/apply-script.js";
 import { shellQuote } from "../util/shell.js";
 

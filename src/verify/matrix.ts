@@ -1,4 +1,5 @@
 // The mesh as a host × peer matrix, and whether it has converged.
+import { birdProtocolName } from "../fields/bird.js";
 import type { HostView } from "./observe.js";
 
 export interface MeshNode {
@@ -7,6 +8,21 @@ export interface MeshNode {
   protocol: string;
   meshAddress: string;
   announces: string[];
+}
+
+/** The mesh hosts as verify checks them, from their template variables (derived ones included). */
+export function meshNodes(hosts: readonly string[], values: ReadonlyMap<string, Record<string, unknown>>): MeshNode[] {
+  return hosts.map((h) => {
+    const v = values.get(h) ?? {};
+    const announce = v["bgp_announce"];
+    return {
+      host: h,
+      // The agent's own rule (it hashes names over 50 characters), not a copy of it.
+      protocol: birdProtocolName(String(v["tinc_name"])),
+      meshAddress: String(v["mesh_address"]),
+      announces: Array.isArray(announce) ? announce.map(String) : announce ? [String(announce)] : [],
+    };
+  });
 }
 
 export interface Verdict {

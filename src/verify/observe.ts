@@ -1,5 +1,9 @@
 // What `verify` asks each mesh host, in one command: the state of its BGP sessions, whether it
 // reaches every other node's mesh address over tinc, and which routes BIRD put in the kernel.
+// The host sends `birdc show protocols` back as it is, line by line, and the controller reads it
+// with the same parser as the agent and `status` (src/fields/birdc.ts): one reading of BIRD's
+// table, not a second one in shell.
+import { parseShowProtocols } from "../fields/birdc.js";
 import { shellQuote } from "../util/shell.js";
 
 export interface HostView {
@@ -11,12 +15,16 @@ export interface HostView {
   routes: string[];
 }
 
+/** The tag of a line of `birdc -r show protocols`, sent back unchanged after it. */
+const BIRDC = "BIRDC";
+
 export function observeScript(peerAddresses: string[]): string {
   const pings = peerAddresses
     .map((a) => `( if ping -c1 -W1 -q ${shellQuote(a)} >/dev/null 2>&1; then printf 'P\\t%s\\t1\\n' ${shellQuote(a)}; else printf 'P\\t%s\\t0\\n' ${shellQuote(a)}; fi ) &`)
     .join("\n");
   return [
-    `birdc -r show protocols 2>/dev/null | while read -r name proto rest; do case "$proto" in BGP) case "$rest" in *Established*) printf 'B\\t%s\\t1\\n' "$name";; *) printf 'B\\t%s\\t0\\n' "$name";; esac;; esac; done`,
+    // Every line tagged, the last one too when it has no newline; the pings start only after.
+    `birdc -r show protocols 2>/dev/null | while IFS= read -r line || [ -n "$line" ]; do printf '${BIRDC}\\t%s\\n' "$line"; done`,
     pings,
     "wait",
     `ip -4 route show proto bird 2>/dev/null | while read -r dest rest; do printf 'R\\t%s\\n' "$dest"; done`,
@@ -25,11 +33,18 @@ export function observeScript(peerAddresses: string[]): string {
 
 export function parseObservation(out: string): HostView {
   const view: HostView = { bgp: {}, ping: {}, routes: [] };
+  const birdc: string[] = [];
   for (const line of out.split("\n")) {
-    const [tag, a, b] = line.split("\t");
-    if (tag === "B" && a) view.bgp[a] = b === "1";
+    const tab = line.indexOf("\t");
+    const tag = tab < 0 ? line : line.slice(0, tab);
+    if (tab >= 0 && tag === BIRDC) {
+      birdc.push(line.slice(tab + 1));
+      continue;
+    }
+    const [, a, b] = line.split("\t");
     if (tag === "P" && a) view.ping[a] = b === "1";
     if (tag === "R" && a) view.routes.push(a);
   }
+  for (const s of parseShowProtocols(birdc.join("\n"))) view.bgp[s.name] = s.established;
   return view;
 }

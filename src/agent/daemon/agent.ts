@@ -7,7 +7,7 @@ import type { Server } from "node:http";
 import { posix } from "node:path";
 import type { AgentConfig } from "../config.js";
 import { PEERS_PREFIX, ownRecord } from "../record.js";
-import { countEstablished } from "./birdc.js";
+import { countEstablished } from "../../fields/birdc.js";
 import { etcdClientFactory, type ClientFactory } from "./etcd-link.js";
 import { EtcdSwitch } from "./etcd-switch.js";
 import { runCommand, type Runner } from "./exec.js";

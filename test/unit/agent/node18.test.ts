@@ -1,7 +1,8 @@
 // The agent runs on Debian 12's nodejs 18 while the controller (and these tests) run Node 20:
 // a Node 20-only API in src/agent would pass every test here and fail on the hosts (esbuild
 // targets node18 but does not polyfill APIs). This catches the usual suspects by name, in every
-// file of src/agent, daemon/ included; import.meta too, which the CommonJS bundle lacks.
+// file of src/agent, daemon/ included, and of src/fields (bundled with it); import.meta too, which
+// the CommonJS bundle lacks.
 import { readdirSync, readFileSync } from "node:fs";
 import { join } from "node:path";
 import { describe, expect, it } from "vitest";
@@ -20,6 +21,18 @@ describe("src/agent runs on Node 18", () => {
     const offenders: string[] = [];
     for (const file of files) {
       const text = readFileSync(join(AGENT_DIR, file), "utf8");
+      for (const re of NODE20_ONLY) if (re.test(text)) offenders.push(`${file}: ${re.source}`);
+    }
+    expect(offenders).toEqual([]);
+  });
+
+  it("nor does src/fields, which the agent bundle includes", () => {
+    const dir = join(__dirname, "../../../src/fields");
+    const files = readdirSync(dir, { encoding: "utf8" }).filter((f) => f.endsWith(".ts"));
+    expect(files).toContain("ipv4.ts");
+    const offenders: string[] = [];
+    for (const file of files) {
+      const text = readFileSync(join(dir, file), "utf8");
       for (const re of NODE20_ONLY) if (re.test(text)) offenders.push(`${file}: ${re.source}`);
     }
     expect(offenders).toEqual([]);

@@ -60,6 +60,29 @@ describe("mesh variables", () => {
     await expect(derive(mesh("        a:\n", "      vars:\n        mesh_subnet: 10.0.0.1/24\n"))).rejects.toThrow(/:7:9: mesh_subnet: a: '10\.0\.0\.1\/24' is not an IPv4 subnet/);
   });
 
+  // iproute2 (inet_aton) reads 010 as octal 8 while BIRD reads 10: the agent would refuse its own
+  // config and restart in a loop, so these must stop the run before any host is contacted.
+  it("refuses a mesh address, mesh subnet or router id with a leading zero", async () => {
+    await expect(derive(mesh("        a: { mesh_address: 010.0.0.11 }\n"))).rejects.toThrow(
+      /inv-\w+\.yml:5:14: mesh_address: a: '010\.0\.0\.11' is not an IPv4 address like 10\.0\.0\.5 \(no leading zeros/,
+    );
+    await expect(derive(mesh("        a: { mesh_address: 10.0.0.011 }\n"))).rejects.toThrow(/:5:14: mesh_address: a: '10\.0\.0\.011' is not an IPv4 address/);
+    await expect(derive(mesh("        a:\n", "      vars:\n        mesh_subnet: 010.0.0.0/24\n"))).rejects.toThrow(/:7:9: mesh_subnet: a: '010\.0\.0\.0\/24' is not an IPv4 subnet/);
+    await expect(derive(mesh("        a: { router_id: 10.0.0.01 }\n"))).rejects.toThrow(/:5:14: router_id: a: '10\.0\.0\.01' is not an IPv4 address/);
+  });
+
+  it("refuses an announced prefix with a leading zero or host bits set, naming the place", async () => {
+    await expect(derive(mesh("        a: { bgp_announce: [198.51.100.00/26] }\n"))).rejects.toThrow(
+      /inv-\w+\.yml:5:14: bgp_announce: a: '198\.51\.100\.00\/26' is not an IPv4 network like 192\.0\.2\.0\/24/,
+    );
+    await expect(derive(mesh("        a:\n", "      vars:\n        bgp_announce: [192.0.2.0/24, 198.51.100.1/26]\n"))).rejects.toThrow(
+      /:7:9: bgp_announce: a: '198\.51\.100\.1\/26' is not an IPv4 network like 192\.0\.2\.0\/24 with no host bits set/,
+    );
+    await expect(derive(mesh("        a: { bgp_announce: 198.51.100.1/26 }\n"))).rejects.toThrow(/:5:14: bgp_announce: a: '198\.51\.100\.1\/26' is not an IPv4 network/);
+    await expect(derive(mesh("        a: { bgp_announce: [192.0.2.0/24, 192.0.2.0/24] }\n"))).rejects.toThrow(/:5:14: bgp_announce: a: 192\.0\.2\.0\/24 is announced twice/);
+    await expect(derive(mesh("        a: { bgp_announce: [198.51.100.0/26, 192.0.2.0/24] }\n        b: { bgp_announce: 203.0.113.0/24 }\n"))).resolves.toBeDefined();
+  });
+
   it("refuses a mesh name or a key lifetime tinc cannot use", async () => {
     await expect(derive(mesh("        a:\n", "      vars:\n        mesh_name: my-mesh\n"))).rejects.toThrow(/:7:9: mesh_name: a: 'my-mesh' cannot be a tinc network name/);
     await expect(derive(mesh("        a:\n", "      vars:\n        tinc_key_expire: 5\n"))).rejects.toThrow(/:7:9: tinc_key_expire: a: '5' is not a number of seconds from 10 to 86400/);

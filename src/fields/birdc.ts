@@ -1,10 +1,10 @@
-// BGP sessions established, from `birdc show protocols`. BIRD 2 prints, after a banner line:
+// BGP sessions, from `birdc show protocols`: the one reader the agent (its metrics), status and
+// verify share. BIRD 2 prints, after a banner line:
 //   Name       Proto      Table      State  Since         Info
 //   peer_node2 BGP        ---        up     04:01:02.345  Established
 // (Since may hold a space with a long time format, so the Info column is not found by position:
 // a session is established when the line of a peer_* BGP protocol has the word "Established".)
-
-export const PEER_PROTOCOL_PREFIX = "peer_";
+import { PEER_PROTOCOL_PREFIX } from "./bird.js";
 
 export interface BgpSession {
   name: string;

@@ -1,5 +1,5 @@
 import { describe, expect, it } from "vitest";
-import { countEstablished, parseShowProtocols } from "../../../../src/agent/daemon/birdc.js";
+import { countEstablished, parseShowProtocols } from "../../../src/fields/birdc.js";
 
 // As printed by BIRD 2.0.12 on a lab host.
 const OUTPUT = `BIRD 2.0.12 ready.

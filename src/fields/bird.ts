@@ -1,0 +1,41 @@
+// What BIRD's config accepts of our values: the BGP password (inside a BIRD string) and the name
+// of each peer's BGP protocol. The agent writes the protocols; verify and status read them back
+// from `birdc show protocols`, so all of them name a peer's protocol with birdProtocolName.
+import { createHash } from "node:crypto";
+import { z } from "zod";
+
+/**
+ * The BGP password, written inside a BIRD string (`password "...";`): printable ASCII without `"`
+ * (it would end the string) or a backslash (an escape in newer BIRD versions), at most 80
+ * characters: Linux's limit for a TCP MD5 key (TCP_MD5SIG_MAXKEYLEN).
+ */
+export const BIRD_PASSWORD = /^[\x20\x21\x23-\x5b\x5d-\x7e]{1,80}$/;
+
+// The message is fixed text: a rejected password never reaches a log line.
+export const birdPasswordField = z
+  .string({ error: "must be a string" })
+  .regex(BIRD_PASSWORD, { error: 'must be 1 to 80 printable ASCII characters without " or \\' });
+
+/** BIRD's symbols are at most 64 characters (conf/conf.h SYM_MAX_LEN). */
+export const BIRD_SYMBOL_MAX = 64;
+
+/** Every peer's BGP protocol starts so; `birdc show protocols` is read for these alone. */
+export const PEER_PROTOCOL_PREFIX = "peer_";
+
+/** Node names up to this long are used as they are in the protocol name. */
+const PLAIN_NAME_MAX = 50;
+
+/**
+ * The BGP protocol's name for a peer (its tinc name): stable (so `birdc configure` leaves the
+ * sessions of unchanged peers alone) and a valid BIRD symbol (starts with a letter, ≤ 64
+ * characters). `peer_<name>` for names up to 50 characters (≤ 55 in all); a longer name keeps its
+ * first 41 characters plus 16 hex digits of its SHA-256 (63 in all). The two forms differ in
+ * length, so a short name can never produce a long name's symbol.
+ */
+export function birdProtocolName(name: string): string {
+  if (name.length <= PLAIN_NAME_MAX) return `${PEER_PROTOCOL_PREFIX}${name}`;
+  const hash = createHash("sha256").update(name).digest("hex").slice(0, 16);
+  const symbol = `${PEER_PROTOCOL_PREFIX}${name.slice(0, 41)}_${hash}`;
+  if (symbol.length > BIRD_SYMBOL_MAX) throw new Error("unreachable: BIRD symbol too long");
+  return symbol;
+}
