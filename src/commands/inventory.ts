@@ -12,7 +12,8 @@ import {
 } from "../inventory/index.js";
 import { projectFile } from "../util/project.js";
 import { secretsKeyFileOption } from "../secrets/key.js";
-import { fromVagrant, writeFileAtomic } from "../vagrant/from-vagrant.js";
+import { writeFileAtomic } from "../util/atomic-write.js";
+import { fromVagrant } from "../vagrant/from-vagrant.js";
 import { VagrantInputError } from "../vagrant/ssh-config.js";
 
 export interface CommandOutput {

@@ -1,8 +1,9 @@
 // What each pull did, kept on the node: the last run, the last run that succeeded (what the host
 // is now built from) and a short history, for people and for `--only-if-changed`.
-import { mkdirSync, readFileSync, renameSync, writeFileSync } from "node:fs";
+import { mkdirSync, readFileSync } from "node:fs";
 import { dirname } from "node:path";
 import { z } from "zod";
+import { writeFileAtomic } from "../util/atomic-write.js";
 
 export const PULL_STATE_FILE = "/var/lib/bgpmesh/pull-state.json";
 const HISTORY = 20;
@@ -50,8 +51,7 @@ export function recordPullRun(run: PullRun, file = PULL_STATE_FILE): PullState {
     history: [run, ...state.history].slice(0, HISTORY),
   };
   mkdirSync(dirname(file), { recursive: true });
-  const tmp = `${file}.tmp`;
-  writeFileSync(tmp, `${JSON.stringify(next, null, 2)}\n`, { mode: 0o600 });
-  renameSync(tmp, file);
+  // Synced before the rename: a power cut must not leave the name on an empty file.
+  writeFileAtomic(file, `${JSON.stringify(next, null, 2)}\n`, { mode: 0o600, fsync: true });
   return next;
 }
