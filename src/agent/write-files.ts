@@ -100,53 +100,71 @@ function fixInPlace(onDisk: string, want: Enforced): boolean {
   }
 }
 
+/** What stageChanged() found for one file. */
+export type StageOutcome =
+  | { kind: "failed"; error: string }
+  /** The bytes on disk are these already; `fixed`: its enforced mode or owner had to be set right. */
+  | { kind: "unchanged"; fixed: boolean }
+  /** The new bytes are in a temp file beside the target (mode and owner set, synced), not yet renamed. */
+  | { kind: "staged"; staged: StagedFile };
+
+/**
+ * One file of writeChanged(), up to and not including the rename: the caller can have the staged
+ * bytes checked (BIRD's peers.conf) and commit() or discard() them.
+ */
+export function stageChanged(path: string, content: string, opts: Pick<WriteOptions, "root" | "owned" | "mode" | "enforcedMode">): StageOutcome {
+  if (!isCleanAbsolute(path)) return { kind: "failed", error: "not a normalised absolute path" };
+  if (!opts.owned(path)) return { kind: "failed", error: "not a file the agent owns" };
+  const target = posix.join(opts.root ?? "/", path);
+  const data = Buffer.from(content, "utf8");
+  try {
+    const enforcedMode = opts.enforcedMode?.(path);
+    let enforced: Enforced | undefined;
+    if (enforcedMode !== undefined) {
+      const dir = statSync(posix.dirname(target));
+      enforced = { mode: enforcedMode, uid: dir.uid, gid: dir.gid };
+    }
+    let existing: Stats | undefined;
+    let current: Buffer | undefined;
+    try {
+      // A symlink in place of an enforced file is replaced, never read through.
+      if (!enforced || lstatSync(target).isFile()) {
+        current = readFileSync(target);
+        existing = statSync(target);
+      }
+    } catch (e) {
+      if (!isMissing(e)) throw e;
+    }
+    if (current !== undefined && current.equals(data)) {
+      // Unchanged: keep its mtime.
+      return { kind: "unchanged", fixed: enforced !== undefined && fixInPlace(target, enforced) };
+    }
+    return { kind: "staged", staged: stage(target, data, existing, enforced ?? opts.mode ?? 0o644) };
+  } catch (e) {
+    return { kind: "failed", error: errorText(e) };
+  }
+}
+
 export function writeChanged(files: ReadonlyMap<string, string>, opts: WriteOptions): WriteResult {
   const root = opts.root ?? "/";
-  const mode = opts.mode ?? 0o644;
   const onDisk = (path: string) => posix.join(root, path);
   const result: WriteResult = { changed: [], removed: [], cleaned: [], fixed: [], failed: [] };
   const dirsTouched = new Set<string>();
 
   // In the caller's order: desiredState() puts host files before the tinc.conf that names them.
   for (const [path, content] of files) {
-    if (!isCleanAbsolute(path)) {
-      result.failed.push({ path, error: "not a normalised absolute path" });
-      continue;
-    }
-    if (!opts.owned(path)) {
-      result.failed.push({ path, error: "not a file the agent owns" });
-      continue;
-    }
-    const target = onDisk(path);
-    const data = Buffer.from(content, "utf8");
-    try {
-      const enforcedMode = opts.enforcedMode?.(path);
-      let enforced: Enforced | undefined;
-      if (enforcedMode !== undefined) {
-        const dir = statSync(posix.dirname(target));
-        enforced = { mode: enforcedMode, uid: dir.uid, gid: dir.gid };
-      }
-      let existing: Stats | undefined;
-      let current: Buffer | undefined;
+    const outcome = stageChanged(path, content, opts);
+    if (outcome.kind === "failed") result.failed.push({ path, error: outcome.error });
+    else if (outcome.kind === "unchanged") {
+      if (outcome.fixed) result.fixed.push(path);
+    } else {
       try {
-        // A symlink in place of an enforced file is replaced, never read through.
-        if (!enforced || lstatSync(target).isFile()) {
-          current = readFileSync(target);
-          existing = statSync(target);
-        }
+        outcome.staged.commit();
+        dirsTouched.add(posix.dirname(onDisk(path)));
+        result.changed.push(path);
       } catch (e) {
-        if (!isMissing(e)) throw e;
+        result.failed.push({ path, error: errorText(e) });
       }
-      if (current !== undefined && current.equals(data)) {
-        // Unchanged: keep its mtime.
-        if (enforced && fixInPlace(target, enforced)) result.fixed.push(path);
-        continue;
-      }
-      stage(target, data, existing, enforced ?? mode).commit();
-      dirsTouched.add(posix.dirname(target));
-      result.changed.push(path);
-    } catch (e) {
-      result.failed.push({ path, error: errorText(e) });
     }
   }
 
