@@ -4,12 +4,11 @@ import { Command, Option } from "commander";
 import { existsSync } from "node:fs";
 import { mkdir, readFile, unlink, writeFile } from "node:fs/promises";
 import { dirname } from "node:path";
-import { InventoryError } from "../inventory/index.js";
-import { decryptText, DecryptError, encryptText } from "../secrets/age.js";
+import { InventoryError, parseSecretVars } from "../inventory/index.js";
+import { decryptText, DecryptError, ENCRYPTED_EXT, encryptText } from "../secrets/age.js";
 import { editText, SecretsCommandError } from "../secrets/edit.js";
 import { modeOf } from "../secrets/files.js";
 import { NEW_KEY_ENV, newSecretsKey, NO_KEY_HINT, secretsKey, SecretsKeyError, type SecretsKey } from "../secrets/key.js";
-import { ENCRYPTED_EXT, parseSecretVars } from "../secrets/vars-file.js";
 import { writeFileAtomic } from "../util/atomic-write.js";
 
 export interface SecretsIo {
