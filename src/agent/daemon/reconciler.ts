@@ -7,16 +7,16 @@
 // reconcile no host file is removed (one on disk for a peer missing from etcd may be a peer in the
 // middle of re-registering); a reconcile is due when that window ends.
 // Reconciles never overlap: the caller serialises them (see Agent.runReconcile).
+import { posix } from "node:path";
 import type { AgentConfig } from "../config.js";
 import { desiredState } from "../desired.js";
 import { agentPaths, isAgentOwned } from "../paths.js";
-import { posix } from "node:path";
 import { stageCheckConfig } from "../bird-check.js";
 import { birdCheck, planReload, type ReloadPlan } from "../plan-reload.js";
 import { parseSnapshot, type PeerRecord } from "../record.js";
 import { nextExpiryMs, retainedHostFiles, updateDeparted, type Departed } from "../retention.js";
 import { stageChanged, writeChanged, type WriteResult } from "../write-files.js";
-import type { StagedFile } from "../../util/atomic-write.js";
+import { syncDir, type StagedFile } from "../../util/atomic-write.js";
 import { failureLine, type Runner } from "./exec.js";
 import type { Logger } from "./log.js";
 import type { AgentMetrics } from "./metrics.js";
@@ -158,11 +158,18 @@ export class Reconciler {
       const paths = agentPaths(config);
       const accepted = await this.checkStaged(peers.staged);
       if (accepted === true) {
-        peers.staged.commit();
-        peers.written.changed.push(paths.birdPeersFile);
-        log.info(`wrote ${paths.birdPeersFile}`);
-        this.owed.bird = true;
-        checked = true;
+        try {
+          peers.staged.commit();
+          syncDir(posix.dirname(peers.staged.temp));
+          peers.written.changed.push(paths.birdPeersFile);
+          log.info(`wrote ${paths.birdPeersFile}`);
+          this.owed.bird = true;
+          checked = true;
+        } catch (e) {
+          const err = e as NodeJS.ErrnoException;
+          peers.written.failed.push({ path: paths.birdPeersFile, error: err.code ?? "rename failed" });
+          log.error(`cannot write ${paths.birdPeersFile}: ${err.code ?? "rename failed"}`);
+        }
       } else {
         peers.staged.discard();
         peers.written.failed.push({ path: paths.birdPeersFile, error: "BIRD refused it" });
