@@ -9,6 +9,8 @@
 // - BIRD: only when a file BIRD reads changed: one its `include "<peers dir>/*.conf"` matches.
 //   First `bird -p -c bird.conf` parses the whole configuration, includes and all; only if that
 //   passes does `birdc configure` apply it (BIRD then restarts only the protocols that changed).
+//   A new peers.conf is checked before it is renamed into place (see bird-check.ts, and the
+//   reconciler), with birdCheck() on a copy of bird.conf that includes the staged file.
 import { posix } from "node:path";
 import type { AgentConfig } from "./config.js";
 import { agentPaths, type AgentPaths } from "./paths.js";
@@ -27,6 +29,11 @@ export interface ReloadPlan {
   bird?: { check: Command; configure: Command };
 }
 
+/** `bird -p -c <file>`: parse the configuration in `file`, includes and all, and exit. */
+export function birdCheck(configFile: string): Command {
+  return { label: "check bird config", argv: ["bird", "-p", "-c", configFile] };
+}
+
 /** Whether BIRD reads this path: a `*.conf` in the peers directory (glob's `*` skips dot files). */
 function birdReads(paths: AgentPaths, path: string): boolean {
   const base = posix.basename(path);
@@ -43,7 +50,7 @@ export function planReload(config: AgentConfig, written: { changed: readonly str
   }
   if (touched.some((p) => birdReads(paths, p))) {
     plan.bird = {
-      check: { label: "check bird config", argv: ["bird", "-p", "-c", paths.birdConf] },
+      check: birdCheck(paths.birdConf),
       configure: { label: "reconfigure bird", argv: ["birdc", "configure"] },
     };
   }

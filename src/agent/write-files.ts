@@ -5,10 +5,10 @@
 // the old one, so tinc and BIRD only ever read a whole old or a whole new file, also after a crash.
 // Synchronous on purpose: one reconcile writes a handful of small files, and no other reconcile
 // may interleave with it.
-import { closeSync, constants, fchmodSync, fchownSync, fstatSync, fsyncSync, lstatSync, openSync, readdirSync, readFileSync, renameSync, statSync, unlinkSync, writeFileSync } from "node:fs";
+import { closeSync, constants, fchmodSync, fchownSync, fstatSync, lstatSync, openSync, readdirSync, readFileSync, statSync, unlinkSync } from "node:fs";
 import type { Stats } from "node:fs";
 import { posix } from "node:path";
-import { randomBytes } from "node:crypto";
+import { stageFile, syncDir, TEMP_FILE, type StagedFile } from "../util/atomic-write.js";
 
 export interface WriteOptions {
   /** Prefix of every path on disk (a temp directory in tests); paths in results never include it. */
@@ -44,14 +44,6 @@ export interface WriteResult {
   failed: { path: string; error: string }[];
 }
 
-// `.<file>.bgpmesh-tmp-<pid>-<hex>`: a dot file, which neither BIRD's `*.conf` include nor tinc
-// (it opens hosts/<name>, and names have no dots) ever reads.
-const TEMP_FILE = /^\.(.+)\.bgpmesh-tmp-[0-9]+-[0-9a-f]+$/;
-
-function tempName(path: string): string {
-  return posix.join(posix.dirname(path), `.${posix.basename(path)}.bgpmesh-tmp-${process.pid}-${randomBytes(4).toString("hex")}`);
-}
-
 /** Absolute and normalised: no "..", no "//", no trailing slash. */
 function isCleanAbsolute(path: string): boolean {
   return path.startsWith("/") && path.length > 1 && posix.normalize(path) === path && !path.endsWith("/");
@@ -66,20 +58,6 @@ function isMissing(e: unknown): boolean {
   return (e as NodeJS.ErrnoException).code === "ENOENT";
 }
 
-/** fsync a directory so a rename or unlink in it survives a power loss; best effort. */
-function syncDir(dir: string): void {
-  try {
-    const fd = openSync(dir, "r");
-    try {
-      fsyncSync(fd);
-    } finally {
-      closeSync(fd);
-    }
-  } catch {
-    // Some file systems refuse fsync on a directory; the rename is still atomic.
-  }
-}
-
 interface Enforced {
   mode: number;
   uid: number;
@@ -88,35 +66,17 @@ interface Enforced {
 
 const isRoot = () => process.getuid?.() === 0;
 
-function writeAtomically(onDisk: string, data: Buffer, existing: Stats | undefined, mode: number | Enforced): void {
-  const temp = tempName(onDisk);
+/**
+ * The new file beside the target, synced, with its final mode and owner from the start; not yet
+ * renamed into place.
+ */
+function stage(onDisk: string, data: Buffer, existing: Stats | undefined, mode: number | Enforced): StagedFile {
   const enforced = typeof mode === "number" ? undefined : mode;
-  const newMode = typeof mode === "number" ? mode : mode.mode;
-  // "wx": the temp name must not exist, so a planted symlink is never followed. An enforced mode
-  // applies from the start: the password is never readable by others, not even for a moment.
-  const fd = openSync(temp, "wx", newMode);
-  try {
-    try {
-      writeFileSync(fd, data);
-      // The umask may have narrowed `mode`; an existing file keeps what it had (e.g. bird:bird 0640).
-      fchmodSync(fd, enforced || !existing ? newMode : existing.mode & 0o7777);
-      if (isRoot()) {
-        if (enforced) fchownSync(fd, enforced.uid, enforced.gid);
-        else if (existing) fchownSync(fd, existing.uid, existing.gid);
-      }
-      fsyncSync(fd);
-    } finally {
-      closeSync(fd);
-    }
-    renameSync(temp, onDisk);
-  } catch (e) {
-    try {
-      unlinkSync(temp);
-    } catch {
-      // already renamed or never created
-    }
-    throw e;
-  }
+  // An enforced mode applies from the start: the password is never readable by others, not even
+  // for a moment. An existing file keeps what it had (e.g. bird:bird 0640).
+  const newMode = enforced ? enforced.mode : existing ? existing.mode & 0o7777 : (mode as number);
+  const owner = !isRoot() ? undefined : enforced ? { uid: enforced.uid, gid: enforced.gid } : existing ? { uid: existing.uid, gid: existing.gid } : undefined;
+  return stageFile(onDisk, data, { mode: newMode, ...(owner && { owner }), fsync: true });
 }
 
 /** Sets an unchanged file's mode and owner in place; true when something had to change. */
@@ -140,53 +100,71 @@ function fixInPlace(onDisk: string, want: Enforced): boolean {
   }
 }
 
+/** What stageChanged() found for one file. */
+export type StageOutcome =
+  | { kind: "failed"; error: string }
+  /** The bytes on disk are these already; `fixed`: its enforced mode or owner had to be set right. */
+  | { kind: "unchanged"; fixed: boolean }
+  /** The new bytes are in a temp file beside the target (mode and owner set, synced), not yet renamed. */
+  | { kind: "staged"; staged: StagedFile };
+
+/**
+ * One file of writeChanged(), up to and not including the rename: the caller can have the staged
+ * bytes checked (BIRD's peers.conf) and commit() or discard() them.
+ */
+export function stageChanged(path: string, content: string, opts: Pick<WriteOptions, "root" | "owned" | "mode" | "enforcedMode">): StageOutcome {
+  if (!isCleanAbsolute(path)) return { kind: "failed", error: "not a normalised absolute path" };
+  if (!opts.owned(path)) return { kind: "failed", error: "not a file the agent owns" };
+  const target = posix.join(opts.root ?? "/", path);
+  const data = Buffer.from(content, "utf8");
+  try {
+    const enforcedMode = opts.enforcedMode?.(path);
+    let enforced: Enforced | undefined;
+    if (enforcedMode !== undefined) {
+      const dir = statSync(posix.dirname(target));
+      enforced = { mode: enforcedMode, uid: dir.uid, gid: dir.gid };
+    }
+    let existing: Stats | undefined;
+    let current: Buffer | undefined;
+    try {
+      // A symlink in place of an enforced file is replaced, never read through.
+      if (!enforced || lstatSync(target).isFile()) {
+        current = readFileSync(target);
+        existing = statSync(target);
+      }
+    } catch (e) {
+      if (!isMissing(e)) throw e;
+    }
+    if (current !== undefined && current.equals(data)) {
+      // Unchanged: keep its mtime.
+      return { kind: "unchanged", fixed: enforced !== undefined && fixInPlace(target, enforced) };
+    }
+    return { kind: "staged", staged: stage(target, data, existing, enforced ?? opts.mode ?? 0o644) };
+  } catch (e) {
+    return { kind: "failed", error: errorText(e) };
+  }
+}
+
 export function writeChanged(files: ReadonlyMap<string, string>, opts: WriteOptions): WriteResult {
   const root = opts.root ?? "/";
-  const mode = opts.mode ?? 0o644;
   const onDisk = (path: string) => posix.join(root, path);
   const result: WriteResult = { changed: [], removed: [], cleaned: [], fixed: [], failed: [] };
   const dirsTouched = new Set<string>();
 
   // In the caller's order: desiredState() puts host files before the tinc.conf that names them.
   for (const [path, content] of files) {
-    if (!isCleanAbsolute(path)) {
-      result.failed.push({ path, error: "not a normalised absolute path" });
-      continue;
-    }
-    if (!opts.owned(path)) {
-      result.failed.push({ path, error: "not a file the agent owns" });
-      continue;
-    }
-    const target = onDisk(path);
-    const data = Buffer.from(content, "utf8");
-    try {
-      const enforcedMode = opts.enforcedMode?.(path);
-      let enforced: Enforced | undefined;
-      if (enforcedMode !== undefined) {
-        const dir = statSync(posix.dirname(target));
-        enforced = { mode: enforcedMode, uid: dir.uid, gid: dir.gid };
-      }
-      let existing: Stats | undefined;
-      let current: Buffer | undefined;
+    const outcome = stageChanged(path, content, opts);
+    if (outcome.kind === "failed") result.failed.push({ path, error: outcome.error });
+    else if (outcome.kind === "unchanged") {
+      if (outcome.fixed) result.fixed.push(path);
+    } else {
       try {
-        // A symlink in place of an enforced file is replaced, never read through.
-        if (!enforced || lstatSync(target).isFile()) {
-          current = readFileSync(target);
-          existing = statSync(target);
-        }
+        outcome.staged.commit();
+        dirsTouched.add(posix.dirname(onDisk(path)));
+        result.changed.push(path);
       } catch (e) {
-        if (!isMissing(e)) throw e;
+        result.failed.push({ path, error: errorText(e) });
       }
-      if (current !== undefined && current.equals(data)) {
-        // Unchanged: keep its mtime.
-        if (enforced && fixInPlace(target, enforced)) result.fixed.push(path);
-        continue;
-      }
-      writeAtomically(target, data, existing, enforced ?? mode);
-      dirsTouched.add(posix.dirname(target));
-      result.changed.push(path);
-    } catch (e) {
-      result.failed.push({ path, error: errorText(e) });
     }
   }
 

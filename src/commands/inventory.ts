@@ -12,8 +12,10 @@ import {
 } from "../inventory/index.js";
 import { projectFile } from "../util/project.js";
 import { secretsKeyFileOption } from "../secrets/key.js";
-import { fromVagrant, writeFileAtomic } from "../vagrant/from-vagrant.js";
+import { writeFileAtomic } from "../util/atomic-write.js";
+import { fromVagrant } from "../vagrant/from-vagrant.js";
 import { VagrantInputError } from "../vagrant/ssh-config.js";
+import { extraVarsOption } from "./shared-options.js";
 
 export interface CommandOutput {
   stdout: (text: string) => void;
@@ -55,7 +57,7 @@ export function inventoryCommand(out: CommandOutput = processOutput): Command {
         "with --from-vagrant, write an inventory for Vagrant's machines",
     )
     .option("-i, --inventory <path>", "inventory file (Ansible YAML inventory); required unless --from-vagrant")
-    .option("-e, --extra-vars <kv...>", "extra variables: key=value, @file.yml or {key: value}; repeatable")
+    .addOption(extraVarsOption())
     .option("--host <name>", "print one host's resolved variables as YAML, with where each was set")
     .addOption(secretsKeyFileOption())
     .addOption(

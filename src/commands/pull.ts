@@ -1,6 +1,6 @@
-import { Command, Option } from "commander";
+import { Command } from "commander";
 import { numberOption } from "./number-option.js";
-import { useColor } from "../output/style.js";
+import { extraVarsOption, lockTimeoutOption, noColorOption } from "./shared-options.js";
 import { pull } from "../pull/pull.js";
 import { secretsKeyFileOption } from "../secrets/key.js";
 
@@ -32,11 +32,11 @@ export function pullCommand(): Command {
     .option("-s, --sleep <seconds>", "wait a random time up to this long first, so a fleet does not pull at once", numberOption("--sleep", { allowZero: true, unit: "seconds" }), 0)
     .option("--check", "change nothing: print the plan with diffs and exit 2 when the host differs from the repository")
     .option("-d, --directory <dir>", "working copy of the repository", "/var/lib/bgpmesh/pull/checkout")
-    .option("-e, --extra-vars <key=value|@file>", "variables above every other level (repeatable)", (v: string, acc: string[]) => [...acc, v], [] as string[])
-    .option("--lock-timeout <seconds>", "how long to wait for a push (or another pull) to release this host", numberOption("--lock-timeout", { unit: "seconds" }), 300)
+    .addOption(extraVarsOption())
+    .addOption(lockTimeoutOption(300))
     .option("--json <file>", "also write a machine-readable report (secrets masked)")
     .addOption(secretsKeyFileOption())
-    .addOption(new Option("--no-color", "no ANSI colours").default(useColor()))
+    .addOption(noColorOption())
     .action(async (flags: PullFlags) => {
       process.exitCode = await pull({
         repo: flags.repo,

@@ -1,13 +1,21 @@
 // Options shared by `plan` and `apply`, named as ansible-playbook names them where it has one.
-import { Command, Option } from "commander";
+import type { Command } from "commander";
 import type { Inventory } from "../inventory/index.js";
 import type { RunOptions } from "../engine/run.js";
 import type { ReportOptions } from "../output/run-report.js";
-import { useColor } from "../output/style.js";
 import { connectHost } from "./connect.js";
-import { numberOption } from "./number-option.js";
-import { projectFile } from "../util/project.js";
 import { secretsKeyFileOption } from "../secrets/key.js";
+import {
+  acceptNewHostKeysOption,
+  extraVarsOption,
+  forksOption,
+  inventoryOption,
+  limitOption,
+  lockTimeoutOption,
+  noColorOption,
+  siteOption,
+  timeoutOption,
+} from "./shared-options.js";
 
 export interface CommonFlags {
   inventory?: string;
@@ -26,19 +34,19 @@ export interface CommonFlags {
 
 export function addCommonOptions(cmd: Command): Command {
   return cmd
-    .option("-i, --inventory <file>", "inventory (Ansible YAML shape)")
-    .option("-e, --extra-vars <key=value|@file>", "variables above every other level (repeatable)", (v: string, acc: string[]) => [...acc, v], [] as string[])
-    .option("-l, --limit <pattern>", "only these hosts or groups (comma-separated; !name excludes)")
-    .option("--site <file>", "play list mapping groups to roles", projectFile("site.yml"))
-    .option("-f, --forks <n>", "hosts worked on at once", numberOption("--forks"), 16)
-    .option("--accept-new-host-keys", "trust and record the key of a host not yet in known_hosts (a changed key is always refused)")
-    .option("-T, --timeout <seconds>", "SSH connect timeout", numberOption("--timeout"), 10)
-    .option("--lock-timeout <seconds>", "how long to wait for another apply or pull to release a host", numberOption("--lock-timeout"), 60)
+    .addOption(inventoryOption())
+    .addOption(extraVarsOption())
+    .addOption(limitOption())
+    .addOption(siteOption())
+    .addOption(forksOption())
+    .addOption(acceptNewHostKeysOption())
+    .addOption(timeoutOption(10))
+    .addOption(lockTimeoutOption(60))
     .option("--json <file>", "also write a machine-readable report (secrets masked)")
     .addOption(secretsKeyFileOption())
     .option("--pki-dir <dir>", "the mesh CA's folder (default: pki/ beside the inventory; made on first use)")
     .option("--renew-certs", "issue every host certificate again now, whatever its expiry")
-    .addOption(new Option("--no-color", "no ANSI colours").default(useColor()));
+    .addOption(noColorOption());
 }
 
 type RunAndReport = RunOptions & ReportOptions;

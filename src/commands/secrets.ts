@@ -4,12 +4,12 @@ import { Command, Option } from "commander";
 import { existsSync } from "node:fs";
 import { mkdir, readFile, unlink, writeFile } from "node:fs/promises";
 import { dirname } from "node:path";
-import { InventoryError } from "../inventory/index.js";
-import { decryptText, DecryptError, encryptText } from "../secrets/age.js";
+import { InventoryError, parseSecretVars } from "../inventory/index.js";
+import { decryptText, DecryptError, ENCRYPTED_EXT, encryptText } from "../secrets/age.js";
 import { editText, SecretsCommandError } from "../secrets/edit.js";
-import { modeOf, writeFileAtomic } from "../secrets/files.js";
+import { modeOf } from "../secrets/files.js";
 import { NEW_KEY_ENV, newSecretsKey, NO_KEY_HINT, secretsKey, SecretsKeyError, type SecretsKey } from "../secrets/key.js";
-import { ENCRYPTED_EXT, parseSecretVars } from "../secrets/vars-file.js";
+import { writeFileAtomic } from "../util/atomic-write.js";
 
 export interface SecretsIo {
   stdout: (text: string) => void;
@@ -102,7 +102,7 @@ async function edit(file: string, opts: { secretsKeyFile?: string }, io: Secrets
     io.stderr(`no changes: ${file} is unchanged\n`);
     return;
   }
-  await writeFileAtomic(file, await encryptText(text, key.value), modeOf(file));
+  writeFileAtomic(file, await encryptText(text, key.value), { mode: modeOf(file) });
   io.stderr(`saved ${file} (encrypted with the key from ${key.from})\n`);
 }
 
@@ -141,7 +141,7 @@ async function rekey(files: string[], opts: { newKeyFile?: string; secretsKeyFil
   if (next.value === key.value) throw new SecretsCommandError(`the new key (${next.from}) is the current one (${key.from})`);
   // Every file is decrypted before any is written, so a wrong key cannot leave a mix of old and new keys.
   const texts = await Promise.all(files.map((f) => decryptFile(f, key)));
-  for (const [i, file] of files.entries()) await writeFileAtomic(file, await encryptText(texts[i]!, next.value), modeOf(file));
+  for (const [i, file] of files.entries()) writeFileAtomic(file, await encryptText(texts[i]!, next.value), { mode: modeOf(file) });
   io.stderr(`rekeyed ${files.length} file(s) to the key from ${next.from}: give that key to everything that reads them (CI, nodes that pull)\n`);
 }
 

@@ -1,11 +1,10 @@
-import { Command, Option } from "commander";
-import { numberOption } from "./number-option.js";
+import { Command } from "commander";
 import { inventoryRedactor, loadInventory } from "../inventory/index.js";
 import { selectHosts } from "../engine/select.js";
-import { useColor } from "../output/style.js";
 import { collectStatus, exitCodeOf, expectedSessions } from "../status/status.js";
 import { renderTable, summaryLine } from "../status/table.js";
 import { connectHost } from "./connect.js";
+import { acceptNewHostKeysOption, forksOption, inventoryOption, limitOption, noColorOption, timeoutOption } from "./shared-options.js";
 import { secretsKeyFileOption } from "../secrets/key.js";
 
 interface StatusFlags {
@@ -21,14 +20,14 @@ interface StatusFlags {
 export function statusCommand(): Command {
   return new Command("status")
     .description("a quick table of every host: reachable, agent up, BGP sessions established / expected, last apply")
-    .requiredOption("-i, --inventory <file>", "inventory (Ansible YAML shape)")
-    .option("-l, --limit <pattern>", "only these hosts or groups (comma-separated; !name excludes)")
+    .addOption(inventoryOption({ required: true }))
+    .addOption(limitOption())
     .addOption(secretsKeyFileOption())
-    .option("-f, --forks <n>", "hosts asked at once", numberOption("--forks"), 16)
-    .option("-T, --timeout <seconds>", "SSH connect timeout", numberOption("--timeout"), 5)
-    .option("--accept-new-host-keys", "trust and record the key of a host not yet in known_hosts (a changed key is always refused)")
+    .addOption(forksOption())
+    .addOption(timeoutOption(5))
+    .addOption(acceptNewHostKeysOption())
     .option("--json", "print the status as JSON instead of the table")
-    .addOption(new Option("--no-color", "no ANSI colours").default(useColor()))
+    .addOption(noColorOption())
     .action(async (flags: StatusFlags) => {
       const inv = await loadInventory(flags.inventory);
       const hosts = selectHosts(inv, flags.limit);

@@ -4,10 +4,10 @@ import { hostsOf, loadInventory, parseExtraVars } from "../inventory/index.js";
 import { ETCD_GROUP, MESH_GROUP } from "../mesh/derive.js";
 import { hostValues, loadProject } from "../roles/index.js";
 import type { Transport } from "../transport/transport.js";
-import { projectFile } from "../util/project.js";
 import { secretsKeyFileOption } from "../secrets/key.js";
 import { sleep, stopwatch } from "../util/time.js";
 import { connectHost } from "./connect.js";
+import { extraVarsOption, inventoryOption, siteOption, timeoutOption } from "./shared-options.js";
 import { judge, meshNodes } from "../verify/matrix.js";
 import { observeScript, parseObservation, type HostView } from "../verify/observe.js";
 
@@ -20,12 +20,12 @@ function seconds(value: string): number {
 export function verifyCommand(): Command {
   return new Command("verify")
     .description("check the whole mesh over SSH: BGP sessions, tinc reachability, announced routes, etcd health")
-    .requiredOption("-i, --inventory <file>", "inventory (Ansible YAML shape)")
-    .option("-e, --extra-vars <key=value|@file>", "variables above every other level (repeatable)", (v: string, acc: string[]) => [...acc, v], [] as string[])
-    .option("--site <file>", "play list mapping groups to roles", projectFile("site.yml"))
+    .addOption(inventoryOption({ required: true }))
+    .addOption(extraVarsOption())
+    .addOption(siteOption())
     .addOption(secretsKeyFileOption())
     .option("--wait <duration>", "keep checking until the mesh has converged, up to this long", seconds, 0)
-    .option("-T, --timeout <seconds>", "SSH connect timeout", Number, 10)
+    .addOption(timeoutOption(10))
     .option("--no-color", "no ANSI colours (verify prints none; accepted like plan and apply)")
     .action(async (flags: { inventory: string; extraVars: string[]; site: string; wait: number; timeout: number }) => {
       const elapsed = stopwatch();

@@ -20,6 +20,8 @@ export { inventoryRedactor, inventoryVarsOf, resolveHostVars, varValues, type Re
 export { collectSecrets, maskSecrets, redact, REDACTED, Redactor, Secret } from "./secret.js";
 export { describeOrigin, hostVarsYaml, inventoryList } from "./show.js";
 export { readVarsFile } from "./vars-dirs.js";
+// `secrets edit` and `secrets encrypt` check text the way the inventory will read it.
+export { parseSecretVars } from "./encrypted-vars.js";
 // For other YAML files read the same way (role files, site.yml): positions, errors and secret tags alike.
 export { NAME_PATTERN } from "./model.js";
 export { readVarsNode } from "./vars.js";

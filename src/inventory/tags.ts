@@ -1,6 +1,6 @@
 import { readFileSync } from "node:fs";
 import type { ScalarTag, Tags } from "yaml";
-import { resolvePath } from "./paths.js";
+import { resolvePath } from "../util/paths.js";
 import { Secret } from "./secret.js";
 
 export const SECRET_TAGS = ["!secret", "!env", "!file"] as const;

@@ -1,6 +1,7 @@
 import { readdir, stat } from "node:fs/promises";
 import { join } from "node:path";
-import { ENCRYPTED_EXT, readEncryptedVarsFile } from "../secrets/vars-file.js";
+import { ENCRYPTED_EXT } from "../secrets/age.js";
+import { readEncryptedVarsFile } from "./encrypted-vars.js";
 import { InventoryError } from "./errors.js";
 import type { VarLevel, VarSet } from "./model.js";
 import { mergeVars, readVarsNode } from "./vars.js";

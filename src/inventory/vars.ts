@@ -1,5 +1,5 @@
 import { isMap, isScalar } from "yaml";
-import { resolvePath } from "./paths.js";
+import { resolvePath } from "../util/paths.js";
 import { connectionVarNameProblem, connectionVarProblem, PATH_VARS } from "./connection.js";
 import { InventoryError, type SourcePos } from "./errors.js";
 import { VAR_NAME_PATTERN, type VarLevel, type VarSet } from "./model.js";

@@ -54,11 +54,11 @@ export async function pull(opts: PullOptions): Promise<number> {
     const base = { repo: shownUrl(opts.repo), branch: opts.branch, tool, started };
     let checkout: Checkout | undefined;
     const record = (r: Pick<PullRun, "result" | "changed" | "error">) =>
-      recordPullRun({ ...base, commit: checkout?.commit ?? "", subject: checkout?.subject ?? "", finished: new Date().toISOString(), ...r }, stateFile);
+      recordPullRun({ ...base, commit: checkout?.commit ?? "", subject: checkout?.subject ?? "", finished: new Date().toISOString(), ...r }, stateFile, log);
     try {
       log(`fetching ${base.repo} (branch ${opts.branch}) into ${opts.checkoutDir}`);
       checkout = await syncCheckout(opts.repo, opts.branch, opts.checkoutDir);
-      const good = readPullState(stateFile).lastGood;
+      const good = readPullState(stateFile, log).lastGood;
       log(`commit ${checkout.commit.slice(0, 12)} "${checkout.subject}"${good ? `; host built from ${good.commit.slice(0, 12)}` : "; no earlier run"}`);
       if (opts.onlyIfChanged && !opts.check && good?.commit === checkout.commit && good.tool === tool && good.branch === opts.branch) {
         log("nothing to do: this commit is already applied (--only-if-changed)");

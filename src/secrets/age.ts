@@ -17,6 +17,9 @@ if (globalThis.crypto?.getRandomValues === undefined) {
  */
 export const SCRYPT_LOG_N = 16;
 
+/** What an encrypted vars file's name ends in (group_vars/all/vault.yml.age), as age's own tools name them. */
+export const ENCRYPTED_EXT = ".age";
+
 const ARMOR_BEGIN = "-----BEGIN AGE ENCRYPTED FILE-----";
 
 export type DecryptFailure = "wrong-key" | "not-age" | "damaged" | "too-costly";

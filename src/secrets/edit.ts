@@ -5,7 +5,7 @@ import { spawn } from "node:child_process";
 import { accessSync, constants, rmSync } from "node:fs";
 import { readFile, writeFile } from "node:fs/promises";
 import { basename, delimiter, join } from "node:path";
-import { ENCRYPTED_EXT } from "./vars-file.js";
+import { ENCRYPTED_EXT } from "./age.js";
 import { plaintextDir } from "./files.js";
 import { KEY_ENV, NEW_KEY_ENV } from "./key.js";
 

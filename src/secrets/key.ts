@@ -3,7 +3,7 @@
 // files never needs a key.
 import { readFileSync, statSync } from "node:fs";
 import { Option } from "commander";
-import { resolvePath } from "../inventory/paths.js";
+import { resolvePath } from "../util/paths.js";
 
 export const KEY_ENV = "BGPMESH_SECRETS_KEY";
 export const KEY_FILE_ENV = "BGPMESH_SECRETS_KEY_FILE";

@@ -1,7 +1,7 @@
 // `inventory --from-vagrant`: everything is worked out first and written only when nothing failed,
 // so a mistake leaves the inventory and known_hosts as they were.
 import { execFile } from "node:child_process";
-import { existsSync, readFileSync, renameSync, statSync, writeFileSync } from "node:fs";
+import { existsSync, readFileSync, statSync } from "node:fs";
 import { join, resolve } from "node:path";
 import { mergeKnownHosts, pinnedKeyFile, readPinnedKey } from "./known-hosts.js";
 import { inventoryYaml, parseUnderlay, vagrantHosts } from "./inventory.js";
@@ -101,11 +101,4 @@ export async function fromVagrant(o: FromVagrantOptions): Promise<FromVagrantRes
     knownHosts: mergeKnownHosts(existing, targets),
     notes,
   };
-}
-
-/** Replaces a file whole: a reader (or a parallel apply) never sees half of it. */
-export function writeFileAtomic(file: string, text: string): void {
-  const tmp = `${file}.tmp-${process.pid}`;
-  writeFileSync(tmp, text);
-  renameSync(tmp, file);
 }

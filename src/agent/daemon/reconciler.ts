@@ -7,13 +7,16 @@
 // reconcile no host file is removed (one on disk for a peer missing from etcd may be a peer in the
 // middle of re-registering); a reconcile is due when that window ends.
 // Reconciles never overlap: the caller serialises them (see Agent.runReconcile).
+import { posix } from "node:path";
 import type { AgentConfig } from "../config.js";
 import { desiredState } from "../desired.js";
 import { agentPaths, isAgentOwned } from "../paths.js";
-import { planReload, type ReloadPlan } from "../plan-reload.js";
+import { stageCheckConfig } from "../bird-check.js";
+import { birdCheck, planReload, type ReloadPlan } from "../plan-reload.js";
 import { parseSnapshot, type PeerRecord } from "../record.js";
 import { nextExpiryMs, retainedHostFiles, updateDeparted, type Departed } from "../retention.js";
-import { writeChanged } from "../write-files.js";
+import { stageChanged, writeChanged, type WriteResult } from "../write-files.js";
+import { syncDir, type StagedFile } from "../../util/atomic-write.js";
 import { failureLine, type Runner } from "./exec.js";
 import type { Logger } from "./log.js";
 import type { AgentMetrics } from "./metrics.js";
@@ -85,13 +88,20 @@ export class Reconciler {
     const desired = desiredState(config, peers, retainedHostFiles(this.departed));
     for (const s of desired.skipped) log.warn(`peer ${s.name} left out of BIRD: ${s.reason}`);
 
-    const written = writeChanged(desired.files, {
+    const writeOpts = {
       root: this.deps.root,
-      owned: (p) => isAgentOwned(paths, p),
-      removeStale: inStartupGrace ? [] : [paths.hostsDir],
+      owned: (p: string) => isAgentOwned(paths, p),
       // It may hold the BGP password: BIRD reads it through the owner or group of peers.d.
-      enforcedMode: (p) => (p === paths.birdPeersFile ? PEERS_FILE_MODE : undefined),
-    });
+      enforcedMode: (p: string) => (p === paths.birdPeersFile ? PEERS_FILE_MODE : undefined),
+    };
+    // peers.conf is not written with the others: BIRD checks it first, while it is staged (runOwed).
+    const others = new Map(desired.files);
+    const peersText = others.get(paths.birdPeersFile);
+    others.delete(paths.birdPeersFile);
+    const written = writeChanged(others, { ...writeOpts, removeStale: inStartupGrace ? [] : [paths.hostsDir] });
+    const peersFile = peersText === undefined ? undefined : stageChanged(paths.birdPeersFile, peersText, writeOpts);
+    if (peersFile?.kind === "failed") written.failed.push({ path: paths.birdPeersFile, error: peersFile.error });
+    if (peersFile?.kind === "unchanged" && peersFile.fixed) written.fixed.push(paths.birdPeersFile);
     for (const f of written.failed) log.error(`cannot write ${f.path}: ${f.error}`);
     if (written.fixed.length > 0) log.warn(`put back mode 0640 and the directory's owner and group on ${written.fixed.join(" ")}`);
     if (written.changed.length > 0) log.info(`wrote ${written.changed.join(" ")}`);
@@ -100,7 +110,8 @@ export class Reconciler {
     const plan = planReload(config, written);
     if (plan.tinc) this.owed.tinc = true;
     if (plan.bird) this.owed.bird = true;
-    const reloadsOk = await this.runOwed(plan);
+    const staged = peersFile?.kind === "staged" ? peersFile.staged : undefined;
+    const reloadsOk = await this.runOwed(plan, staged && { staged, written });
 
     const ok = written.failed.length === 0 && reloadsOk;
     const seconds = Number(process.hrtime.bigint() - started) / 1e9;
@@ -125,7 +136,12 @@ export class Reconciler {
     return this.runOwed(planReload(this.deps.config, { changed: [] }));
   }
 
-  private async runOwed(plan: ReloadPlan): Promise<boolean> {
+  /**
+   * Runs the reloads owed. `peers`: a new peers.conf, staged: BIRD checks it first, and only a
+   * file BIRD accepts is renamed into place (and added to `written.changed`); a refused one is
+   * dropped and the good one stays, also for BIRD's next start.
+   */
+  private async runOwed(plan: ReloadPlan, peers?: { staged: StagedFile; written: WriteResult }): Promise<boolean> {
     const { config, run, log, metrics } = this.deps;
     if (this.owed.tinc) {
       const argv = plan.tinc?.argv ?? ["systemctl", "reload", `tinc@${config.meshName}`];
@@ -136,10 +152,35 @@ export class Reconciler {
         log.info("reloaded tinc");
       } else log.warn(`tinc reload failed, will retry: ${failureLine(r)}`);
     }
+    // Whether the configuration now on disk has just been checked (no need to check it twice).
+    let checked = false;
+    if (peers) {
+      const paths = agentPaths(config);
+      const accepted = await this.checkStaged(peers.staged);
+      if (accepted === true) {
+        try {
+          peers.staged.commit();
+          syncDir(posix.dirname(peers.staged.temp));
+          peers.written.changed.push(paths.birdPeersFile);
+          log.info(`wrote ${paths.birdPeersFile}`);
+          this.owed.bird = true;
+          checked = true;
+        } catch (e) {
+          const err = e as NodeJS.ErrnoException;
+          peers.written.failed.push({ path: paths.birdPeersFile, error: err.code ?? "rename failed" });
+          log.error(`cannot write ${paths.birdPeersFile}: ${err.code ?? "rename failed"}`);
+        }
+      } else {
+        peers.staged.discard();
+        peers.written.failed.push({ path: paths.birdPeersFile, error: "BIRD refused it" });
+        metrics?.reloads.inc({ daemon: "bird", result: "failed" });
+        log.error(`BIRD config check failed, not applying it: ${accepted}; ${paths.birdPeersFile} keeps its last good version`);
+      }
+    }
     if (this.owed.bird) {
       const birdPlan = plan.bird ?? planReload(config, { changed: [agentPaths(config).birdPeersFile] }).bird!;
-      const check = await run(birdPlan.check.argv);
-      if (!check.ok) {
+      const check = checked ? undefined : await run(birdPlan.check.argv);
+      if (check && !check.ok) {
         metrics?.reloads.inc({ daemon: "bird", result: "failed" });
         log.error(`BIRD config check failed, not applying it: ${failureLine(check)}`);
       } else {
@@ -157,5 +198,25 @@ export class Reconciler {
     metrics?.reloadsOwed.set({ daemon: "tinc" }, this.owed.tinc ? 1 : 0);
     metrics?.reloadsOwed.set({ daemon: "bird" }, this.owed.bird ? 1 : 0);
     return !this.owed.tinc && !this.owed.bird;
+  }
+
+  /** true when BIRD accepts the configuration with the staged peers file in it; else why not (a log line). */
+  private async checkStaged(staged: StagedFile): Promise<true | string> {
+    const { config, run } = this.deps;
+    const paths = agentPaths(config);
+    const stagedHostPath = posix.join(paths.birdPeersDir, posix.basename(staged.temp));
+    let checkConf: ReturnType<typeof stageCheckConfig>;
+    try {
+      checkConf = stageCheckConfig(paths, this.deps.root ?? "/", stagedHostPath);
+    } catch (e) {
+      const err = e as NodeJS.ErrnoException;
+      return `cannot make the check config from ${paths.birdConf}: ${err.code ?? err.message}`;
+    }
+    try {
+      const r = await run(birdCheck(checkConf.hostPath).argv);
+      return r.ok ? true : failureLine(r);
+    } finally {
+      checkConf.file.discard();
+    }
   }
 }

@@ -1,6 +1,6 @@
-import { mkdtempSync } from "node:fs";
+import { existsSync, mkdtempSync, readdirSync, readFileSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
-import { join } from "node:path";
+import { dirname, join } from "node:path";
 import { describe, expect, it } from "vitest";
 import { readPullState, recordPullRun, type PullRun } from "../../../src/pull/state.js";
 
@@ -34,5 +34,38 @@ describe("the pull state file", () => {
     s = readPullState(file);
     expect(s.history).toHaveLength(20);
     expect(s.lastGood?.commit).toBe("c");
+  });
+});
+
+describe("a damaged pull state file", () => {
+  it("counts as no earlier run: it is moved aside to .damaged, with a warning naming it, and the next run is recorded", () => {
+    const file = join(mkdtempSync(join(tmpdir(), "bgpmesh-state-")), "pull-state.json");
+    writeFileSync(file, '{"last": {"repo": "git://x/cf');
+    const warnings: string[] = [];
+    expect(readPullState(file, (m) => warnings.push(m))).toEqual({ history: [] });
+    expect(warnings).toHaveLength(1);
+    expect(warnings[0]).toContain(file);
+    expect(warnings[0]).toContain(`${file}.damaged`);
+    expect(readFileSync(`${file}.damaged`, "utf8")).toBe('{"last": {"repo": "git://x/cf');
+    expect(existsSync(file)).toBe(false);
+
+    const s = recordPullRun(run("a", "applied"), file, (m) => warnings.push(m));
+    expect(s.lastGood?.commit).toBe("a");
+    expect(readPullState(file).lastGood?.commit).toBe("a");
+    expect(warnings).toHaveLength(1);
+  });
+
+  it("one that is JSON but not a pull state is kept aside too, and a later damaged one does not overwrite it", () => {
+    const file = join(mkdtempSync(join(tmpdir(), "bgpmesh-state-")), "pull-state.json");
+    writeFileSync(file, '{"history": "nope"}\n');
+    const warnings: string[] = [];
+    expect(readPullState(file, (m) => warnings.push(m))).toEqual({ history: [] });
+    writeFileSync(file, "\0\0\0");
+    expect(recordPullRun(run("b", "failed"), file, (m) => warnings.push(m)).last?.commit).toBe("b");
+    expect(warnings).toHaveLength(2);
+    expect(readFileSync(`${file}.damaged`, "utf8")).toBe('{"history": "nope"}\n');
+    const second = readdirSync(dirname(file)).filter((n) => n.startsWith("pull-state.json.damaged") && n !== "pull-state.json.damaged");
+    expect(second).toHaveLength(1);
+    expect(readFileSync(join(dirname(file), second[0]!), "utf8")).toBe("\0\0\0");
   });
 });

@@ -1,7 +1,7 @@
 // A peer that rotates its certificate puts its record again, unchanged, under a new lease. On the
 // other nodes that must change nothing: no reconcile from the watch, and a reconcile anyway
 // writes no file and reloads nothing.
-import { mkdirSync, mkdtempSync, rmSync, statSync } from "node:fs";
+import { mkdirSync, mkdtempSync, rmSync, statSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { afterEach, beforeEach, describe, expect, it, vi } from "vitest";
@@ -19,6 +19,8 @@ describe("an identical record put again (a peer's new lease)", () => {
     root = mkdtempSync(join(tmpdir(), "bgpmesh-identical-"));
     mkdirSync(join(root, "etc/tinc/bgpmesh/hosts"), { recursive: true });
     mkdirSync(join(root, "etc/bird/peers.d"), { recursive: true });
+    // The main config a new peers.conf is checked in (bird-check.ts).
+    writeFileSync(join(root, "etc/bird/bird.conf"), 'include "/etc/bird/peers.d/*.conf";\n');
   });
   afterEach(() => rmSync(root, { recursive: true, force: true }));
 

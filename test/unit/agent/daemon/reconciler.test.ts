@@ -1,4 +1,4 @@
-import { existsSync, mkdirSync, mkdtempSync, readFileSync, rmSync, statSync, writeFileSync } from "node:fs";
+import { existsSync, mkdirSync, mkdtempSync, readdirSync, readFileSync, rmSync, statSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { afterEach, beforeEach, describe, expect, it } from "vitest";
@@ -22,6 +22,12 @@ function fakeRun(answers: Record<string, RunResult> = {}) {
   return { run, calls };
 }
 
+// The shape of templates/bird/bird.conf.njk: the peers come in through the include at the end.
+const BIRD_CONF = 'router id 10.0.0.1;\nprotocol device {\n}\ninclude "/etc/bird/peers.d/*.conf";\n';
+
+// A new peers.conf is checked while staged: in a copy of bird.conf beside it (see bird-check.ts).
+const STAGED_CHECK = /^bird -p -c \/etc\/bird\/\.bird\.conf\.bgpmesh-check\.bgpmesh-tmp-[0-9]+-[0-9a-f]+$/;
+
 const entry = (name: string, i: number, overrides: Record<string, unknown> = {}) =>
   [`/peers/${name}`, JSON.stringify(recordFields(name, i, overrides))] as const;
 
@@ -32,6 +38,7 @@ describe("Reconciler", () => {
     root = mkdtempSync(join(tmpdir(), "bgpmesh-reconcile-"));
     mkdirSync(join(root, "etc/tinc/bgpmesh/hosts"), { recursive: true });
     mkdirSync(join(root, "etc/bird/peers.d"), { recursive: true });
+    writeFileSync(join(root, "etc/bird/bird.conf"), BIRD_CONF);
     now = 1_000_000;
   });
   afterEach(() => rmSync(root, { recursive: true, force: true }));
@@ -45,7 +52,7 @@ describe("Reconciler", () => {
     const out = await r.reconcile([entry("node1", 1), entry("node2", 2), entry("node3", 3)]);
     expect(out.ok).toBe(true);
     expect(out.changed).toEqual(["/etc/tinc/bgpmesh/hosts/node2", "/etc/tinc/bgpmesh/hosts/node3", "/etc/tinc/bgpmesh/tinc.conf", "/etc/bird/peers.d/peers.conf"]);
-    expect(f.calls).toEqual(["systemctl reload tinc@bgpmesh", "bird -p -c /etc/bird/bird.conf", "birdc configure"]);
+    expect(f.calls).toEqual(["systemctl reload tinc@bgpmesh", expect.stringMatching(STAGED_CHECK), "birdc configure"]);
     expect(readFileSync(join(root, "etc/tinc/bgpmesh/tinc.conf"), "utf8")).toContain("ConnectTo = node2");
 
     const mtime = statSync(join(root, "etc/tinc/bgpmesh/hosts/node2")).mtimeMs;
@@ -63,7 +70,7 @@ describe("Reconciler", () => {
     f.calls.length = 0;
     const out = await r.reconcile([entry("node2", 2, { meshAddress: "10.0.0.22" })]);
     expect(out.changed).toEqual(["/etc/bird/peers.d/peers.conf"]);
-    expect(f.calls).toEqual(["bird -p -c /etc/bird/bird.conf", "birdc configure"]);
+    expect(f.calls).toEqual([expect.stringMatching(STAGED_CHECK), "birdc configure"]);
   });
 
   it("keeps a failed reload owed and retries it without rewriting files", async () => {
@@ -93,6 +100,55 @@ describe("Reconciler", () => {
     const out = await r.reconcile([entry("node2", 2)]);
     expect(f.calls).not.toContain("birdc configure");
     expect(out.owed.bird).toBe(true);
+  });
+
+  it("checks a changed peers.conf while it is staged: a refused one never replaces the good one, and BIRD is not reconfigured", async () => {
+    const peersFile = join(root, "etc/bird/peers.d/peers.conf");
+    writeFileSync(join(root, "etc/bird/peers.d/00-bgpmesh.conf"), "# provisioner's\n");
+    const r = make(fakeRun().run);
+    await r.reconcile([entry("node2", 2)]);
+    const good = readFileSync(peersFile, "utf8");
+    expect(good).toContain("neighbor 10.0.0.2;");
+
+    // A BIRD that refuses the new peers.conf; what it was asked to check is kept to look at.
+    const checked: string[] = [];
+    const calls: string[] = [];
+    const refusing = async (argv: readonly string[]) => {
+      calls.push(argv.join(" "));
+      if (argv[0] !== "bird") return OK;
+      const conf = readFileSync(join(root, argv[3]!), "utf8");
+      checked.push(conf);
+      for (const [, inc] of conf.matchAll(/include "([^"]+)";/g)) {
+        // BIRD's glob: `*` skips dot files.
+        const files = inc!.endsWith("/*.conf")
+          ? readdirSync(join(root, inc!.slice(0, -7))).filter((n) => n.endsWith(".conf") && !n.startsWith(".")).map((n) => `${inc!.slice(0, -6)}${n}`)
+          : [inc!];
+        for (const file of files) checked.push(readFileSync(join(root, file), "utf8"));
+      }
+      return { ok: false, code: 1, stdout: "", stderr: "bird: /etc/bird/peers.d/peers.conf:3:1 syntax error\n", error: "exit 1" };
+    };
+    (r as unknown as { deps: { run: typeof refusing } }).deps.run = refusing;
+    const out = await r.reconcile([entry("node2", 2, { meshAddress: "10.0.0.22" })]);
+
+    expect(out.ok).toBe(false);
+    expect(out.changed).toEqual([]);
+    expect(readFileSync(peersFile, "utf8")).toBe(good);
+    expect(calls.some((c) => c.startsWith("birdc"))).toBe(false);
+    // The new bytes were what BIRD checked, with the main config and the provisioner's file around them.
+    expect(checked.join("\n")).toContain("neighbor 10.0.0.22;");
+    expect(checked.join("\n")).toContain("# provisioner's");
+    expect(checked.join("\n")).toContain("protocol device");
+    // Nothing staged stays behind.
+    expect(readdirSync(join(root, "etc/bird/peers.d")).sort()).toEqual(["00-bgpmesh.conf", "peers.conf"]);
+    expect(readdirSync(join(root, "etc/bird")).sort()).toEqual(["bird.conf", "peers.d"]);
+
+    // BIRD accepts the next one: it replaces the good one and BIRD is reconfigured.
+    const f = fakeRun();
+    (r as unknown as { deps: { run: typeof f.run } }).deps.run = f.run;
+    const next = await r.reconcile([entry("node2", 2, { meshAddress: "10.0.0.23" })]);
+    expect(next.changed).toEqual(["/etc/bird/peers.d/peers.conf"]);
+    expect(readFileSync(peersFile, "utf8")).toContain("neighbor 10.0.0.23;");
+    expect(f.calls.at(-1)).toBe("birdc configure");
   });
 
   it("counts invalid records (once each) and renders none of them", async () => {
@@ -151,9 +207,14 @@ describe("Reconciler", () => {
     const lines: string[] = [];
     const recording: Logger = { info: (m) => lines.push(m), warn: (m) => lines.push(m), error: (m) => lines.push(m) };
     // Even a BIRD that quoted its config back in an error would not get it into the log.
-    const f = fakeRun({ "bird -p": { ok: false, code: 1, stdout: "", stderr: `bird: peers.conf:4: password "${pw}" not accepted\n`, error: "exit 1" } });
-    const r = new Reconciler({ config: config({ bgpPassword: pw }), run: f.run, log: redactingLogger(recording, [pw]), root, now: () => now });
+    const quoting: RunResult = { ok: false, code: 1, stdout: "", stderr: `bird: peers.conf:4: password "${pw}" not accepted\n`, error: "exit 1" };
+    // BIRD accepts the first peers.conf (written), then refuses the next one (kept out).
+    let refuse = false;
+    const run = async (argv: readonly string[]) => (refuse && argv[0] === "bird" ? quoting : OK);
+    const r = new Reconciler({ config: config({ bgpPassword: pw }), run, log: redactingLogger(recording, [pw]), root, now: () => now });
     await r.reconcile([entry("node2", 2), ["/peers/bad", "{}"]]);
+    refuse = true;
+    await r.reconcile([entry("node2", 2), entry("node3", 3), ["/peers/bad", "{}"]]);
     const peers = join(root, "etc/bird/peers.d/peers.conf");
     expect(readFileSync(peers, "utf8")).toContain(`neighbor 10.0.0.2; password "${pw}"; }`);
     expect(statSync(peers).mode & 0o777).toBe(0o640);

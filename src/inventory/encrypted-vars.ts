@@ -1,17 +1,17 @@
 // Encrypted vars files (group_vars/…/*.yml.age): decrypted in memory only, read as any vars file, and
 // every value in them becomes a Secret, so masking, redaction and "secret" plan entries all apply.
+// Part of the inventory (it reads vars files); src/secrets/ holds the encryption and the key, and
+// imports nothing of the inventory.
 import { readFile } from "node:fs/promises";
 import { isMap, parseDocument, visit } from "yaml";
-import { CONNECTION_VARS } from "../inventory/connection.js";
-import { InventoryError } from "../inventory/errors.js";
-import type { VarLevel, VarSet } from "../inventory/model.js";
-import { Redactor, Secret } from "../inventory/secret.js";
-import { readVarsNode } from "../inventory/vars.js";
-import { errorAt, keyName, parseYaml, type YamlSource } from "../inventory/yaml-source.js";
-import { decryptText, DecryptError } from "./age.js";
-import { NO_KEY_HINT, secretsKey, SecretsKeyError } from "./key.js";
-
-export const ENCRYPTED_EXT = ".age";
+import { decryptText, DecryptError, ENCRYPTED_EXT } from "../secrets/age.js";
+import { NO_KEY_HINT, secretsKey, SecretsKeyError } from "../secrets/key.js";
+import { CONNECTION_VARS } from "./connection.js";
+import { InventoryError } from "./errors.js";
+import type { VarLevel, VarSet } from "./model.js";
+import { Redactor, Secret } from "./secret.js";
+import { readVarsNode } from "./vars.js";
+import { errorAt, keyName, parseYaml, type YamlSource } from "./yaml-source.js";
 
 export interface SecretVarsOptions {
   level: VarLevel;
