@@ -196,10 +196,17 @@ describe("reaching hosts", () => {
 
 describe("the host lock", () => {
   it("makes a second run wait, then fail naming the holder", async () => {
-    // Another run holds node2's lock for 4 seconds (as a pull or another apply would).
-    const holder = sshOk(lab, "node2", "flock /run/bgpmesh.lock sh -c 'echo \"pull on node2 since now\" > /run/bgpmesh.lock.owner; sleep 4'");
-    await new Promise((r) => setTimeout(r, 500));
+    // Another run holds node2's lock (as a pull or another apply would) until the test lets it go:
+    // a fixed hold could end before a slow apply even reaches node2.
+    await sshOk(lab, "node2", "rm -f /run/bgpmesh-test-release");
+    const holder = sshOk(
+      lab,
+      "node2",
+      "flock /run/bgpmesh.lock sh -c 'echo \"pull on node2 since now\" > /run/bgpmesh.lock.owner; touch /run/bgpmesh-test-held; until [ -e /run/bgpmesh-test-release ]; do sleep 0.2; done; rm -f /run/bgpmesh-test-held'",
+    );
+    await sshOk(lab, "node2", "for i in $(seq 100); do [ -e /run/bgpmesh-test-held ] && exit 0; sleep 0.1; done; exit 1");
     const r = await tool("apply", "-i", writeInventory({ greeting: "hey" }), "--lock-timeout", "1");
+    await sshOk(lab, "node2", "touch /run/bgpmesh-test-release");
     expect(r.code).toBe(1);
     expect(recapLine(r.stdout, "node2")).toMatch(/failed=1/);
     expect(r.stdout).toContain("another apply or pull holds the host lock (/run/bgpmesh.lock): pull on node2 since now; waited 1s");
