@@ -9,7 +9,7 @@
 // Reconciles never overlap: the caller serialises them (see Agent.runReconcile).
 import { posix } from "node:path";
 import type { AgentConfig } from "../config.js";
-import { desiredState } from "../desired.js";
+import { desiredState } from "../desired-files.js";
 import { agentPaths, isAgentOwned } from "../paths.js";
 import { stageCheckConfig } from "../bird-check.js";
 import { birdCheck, planReload, type ReloadPlan } from "../plan-reload.js";

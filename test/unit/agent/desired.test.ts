@@ -1,5 +1,5 @@
 import { describe, expect, it } from "vitest";
-import { connectTargets, desiredState, FULL_MESH_CONNECT_MAX } from "../../../src/agent/desired.js";
+import { connectTargets, desiredState, FULL_MESH_CONNECT_MAX } from "../../../src/agent/desired-files.js";
 import { birdProtocolName } from "../../../src/fields/bird.js";
 import type { PeerRecord } from "../../../src/agent/record.js";
 import { config, peerMap, record, sharedKey, shuffled } from "./helpers.js";

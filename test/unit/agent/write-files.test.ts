@@ -2,7 +2,7 @@ import { chmodSync, chownSync, existsSync, lstatSync, mkdirSync, mkdtempSync, re
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { afterEach, beforeEach, describe, expect, it } from "vitest";
-import { desiredState } from "../../../src/agent/desired.js";
+import { desiredState } from "../../../src/agent/desired-files.js";
 import { agentPaths, isAgentOwned } from "../../../src/agent/paths.js";
 import { writeChanged, type WriteOptions } from "../../../src/agent/write-files.js";
 import { config, peerMap, record } from "./helpers.js";

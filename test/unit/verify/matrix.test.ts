@@ -2,7 +2,7 @@ import { chmodSync, mkdtempSync, rmSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { describe, expect, it } from "vitest";
-import { renderBirdPeers } from "../../../src/agent/desired.js";
+import { renderBirdPeers } from "../../../src/agent/desired-files.js";
 import { judge, meshNodes, type MeshNode } from "../../../src/verify/matrix.js";
 import { observeScript, parseObservation } from "../../../src/verify/observe.js";
 import { run } from "../../../src/util/exec.js";
