@@ -3,7 +3,7 @@ import { z } from "zod";
 import { isUnicastIpv4 } from "./ipv4.js";
 import { isDnsName } from "./names.js";
 
-/** tinc's KeyExpire in seconds (see the agent's desired.ts for why it is short by default). */
+/** tinc's KeyExpire in seconds (see the agent's desired-files.ts for why it is short by default). */
 export const TINC_KEY_EXPIRE = { min: 10, max: 86400 } as const;
 
 export function isTincKeyExpire(value: unknown): boolean {
