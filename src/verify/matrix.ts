@@ -35,24 +35,50 @@ export function judge(nodes: MeshNode[], views: Map<string, HostView | string>, 
   const problems: string[] = [];
   const width = Math.max(6, ...nodes.map((n) => n.host.length)) + 2;
   const lines = ["".padEnd(width) + nodes.map((n) => n.host.padEnd(width)).join("")];
+  const byAddress = new Map(nodes.map((n) => [n.meshAddress, n]));
+  const owners = new Map<string, MeshNode[]>();
+  for (const n of nodes) for (const p of n.announces) owners.set(p, [...(owners.get(p) ?? []), n]);
+  const named = (address: string) => `${address}${byAddress.has(address) ? ` (${byAddress.get(address)!.host})` : ""}`;
   for (const from of nodes) {
     const view = views.get(from.host);
+    // Routes in from's kernel that no announcement of the inventory accounts for: each marks the
+    // node it goes via (a hijack or a bogus announcement), and is said in a line of its own.
+    const suspect = new Set<string>();
+    if (typeof view === "object") {
+      for (const dest of view.routes) {
+        const via = view.nextHops[dest] ?? [];
+        const rightful = owners.get(dest) ?? [];
+        for (const hop of via) {
+          if (rightful.some((o) => o.meshAddress === hop)) continue;
+          suspect.add(hop);
+          problems.push(
+            rightful.length
+              ? `${from.host}: route ${dest} goes via ${named(hop)}, not via its owner ${rightful.map((o) => o.host).join(", ")}`
+              : `${from.host}: route ${dest} via ${named(hop)} is announced by no node of the inventory`,
+          );
+        }
+      }
+    }
     const cells = nodes.map((to) => {
       if (to === from) return "-".padEnd(width);
       if (typeof view !== "object") return "??".padEnd(width);
       const bgp = view.bgp[to.protocol] === true;
       const ping = view.ping[to.meshAddress] === true;
-      const routes = to.announces.every((p) => view.routes.includes(p));
+      const present = to.announces.every((p) => (view.nextHops[p] ?? []).includes(to.meshAddress));
+      const routes = present && !suspect.has(to.meshAddress);
       if (!bgp) problems.push(`${from.host}: BGP session with ${to.host} is not Established`);
       if (!ping) problems.push(`${from.host}: no ping reply from ${to.host} (${to.meshAddress}) over the mesh`);
-      if (!routes) problems.push(`${from.host}: routes announced by ${to.host} are not in the kernel`);
+      if (!present) problems.push(`${from.host}: routes announced by ${to.host} are not in the kernel via ${to.host}`);
       return `${bgp ? "B" : "b"}${ping ? "P" : "p"}${routes ? "R" : "r"}`.padEnd(width);
     });
     if (typeof view === "string") problems.push(`${from.host}: ${view}`);
     lines.push(from.host.padEnd(width) + cells.join(""));
   }
   if (etcd.healthy < etcd.members) problems.push(`etcd: ${etcd.healthy} of ${etcd.members} members healthy`);
-  lines.push("", "B: BGP session Established, P: ping over tinc answered, R: the peer's announced routes in the kernel (lower case: not)");
+  lines.push(
+    "",
+    "B: BGP session Established, P: ping over tinc answered, R: the peer's announced routes in the kernel via the peer, and no route via it that the inventory does not announce (lower case: not)",
+  );
   lines.push(`etcd: ${etcd.healthy} of ${etcd.members} members healthy`);
   return { converged: problems.length === 0, problems, table: lines.join("\n") };
 }

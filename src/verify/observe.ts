@@ -1,5 +1,6 @@
 // What `verify` asks each mesh host, in one command: the state of its BGP sessions, whether it
-// reaches every other node's mesh address over tinc, and which routes BIRD put in the kernel.
+// reaches every other node's mesh address over tinc, and which routes BIRD put in the kernel, with
+// their next hops (a route to a node's prefix must go to that node).
 // The host sends `birdc show protocols` back as it is, line by line, and the controller reads it
 // with the same parser as the agent and `status` (src/fields/birdc.ts): one reading of BIRD's
 // table, not a second one in shell.
@@ -13,10 +14,14 @@ export interface HostView {
   ping: Record<string, boolean>;
   /** destinations of routes BIRD installed in the kernel */
   routes: string[];
+  /** each of those destinations → the next hops it goes via */
+  nextHops: Record<string, string[]>;
 }
 
 /** The tag of a line of `birdc -r show protocols`, sent back unchanged after it. */
 const BIRDC = "BIRDC";
+/** The tag of a line of `ip -o -4 route show proto bird` (one line per route, multipath hops included). */
+const ROUTE = "ROUTE";
 
 export function observeScript(peerAddresses: string[]): string {
   const pings = peerAddresses
@@ -27,12 +32,25 @@ export function observeScript(peerAddresses: string[]): string {
     `birdc -r show protocols 2>/dev/null | while IFS= read -r line || [ -n "$line" ]; do printf '${BIRDC}\\t%s\\n' "$line"; done`,
     pings,
     "wait",
-    `ip -4 route show proto bird 2>/dev/null | while read -r dest rest; do printf 'R\\t%s\\n' "$dest"; done`,
+    `ip -o -4 route show proto bird 2>/dev/null | while IFS= read -r line || [ -n "$line" ]; do printf '${ROUTE}\\t%s\\n' "$line"; done`,
   ].join("\n");
 }
 
+/**
+ * A kernel route as `ip -o route` prints it: its destination ("default" is 0.0.0.0/0, a host
+ * route has no /32) and every `via` (a multipath route lists one per next hop).
+ */
+export function parseRoute(line: string): { dest: string; via: string[] } | undefined {
+  const words = line.trim().split(/\s+/);
+  const first = words[0];
+  if (!first) return undefined;
+  const dest = first === "default" ? "0.0.0.0/0" : first.includes("/") ? first : `${first}/32`;
+  const via = words.flatMap((w, i) => (w === "via" && words[i + 1] ? [words[i + 1]!] : []));
+  return { dest, via };
+}
+
 export function parseObservation(out: string): HostView {
-  const view: HostView = { bgp: {}, ping: {}, routes: [] };
+  const view: HostView = { bgp: {}, ping: {}, routes: [], nextHops: {} };
   const birdc: string[] = [];
   for (const line of out.split("\n")) {
     const tab = line.indexOf("\t");
@@ -41,9 +59,16 @@ export function parseObservation(out: string): HostView {
       birdc.push(line.slice(tab + 1));
       continue;
     }
+    if (tab >= 0 && tag === ROUTE) {
+      const route = parseRoute(line.slice(tab + 1));
+      if (route) {
+        if (!view.routes.includes(route.dest)) view.routes.push(route.dest);
+        view.nextHops[route.dest] = [...new Set([...(view.nextHops[route.dest] ?? []), ...route.via])];
+      }
+      continue;
+    }
     const [, a, b] = line.split("\t");
     if (tag === "P" && a) view.ping[a] = b === "1";
-    if (tag === "R" && a) view.routes.push(a);
   }
   for (const s of parseShowProtocols(birdc.join("\n"))) view.bgp[s.name] = s.established;
   return view;

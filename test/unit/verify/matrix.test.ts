@@ -4,11 +4,14 @@ import { join } from "node:path";
 import { describe, expect, it } from "vitest";
 import { renderBirdPeers } from "../../../src/agent/desired-files.js";
 import { judge, meshNodes, type MeshNode } from "../../../src/verify/matrix.js";
-import { observeScript, parseObservation } from "../../../src/verify/observe.js";
+import { observeScript, parseObservation, parseRoute } from "../../../src/verify/observe.js";
 import { run } from "../../../src/util/exec.js";
 import { config, record } from "../agent/helpers.js";
 
 /** A line of `birdc -r show protocols` (BIRD 2.0.12), as the probe sends it back. */
+/** A line of `ip -o -4 route show proto bird`, as the probe sends it back. */
+const route = (r: string) => `ROUTE\t${r} dev tinc0 proto bird metric 32\n`;
+
 const bird = (name: string, state: string, info: string) => `BIRDC\t${name.padEnd(10)} BGP        ---        ${state.padEnd(6)} 04:04:03.962  ${info}\n`;
 
 const nodes: MeshNode[] = [
@@ -20,7 +23,7 @@ describe("verify", () => {
   it("calls a mesh converged only when every session, ping and route is there and etcd is healthy", () => {
     const good = new Map([
       ["node1", parseObservation(`${bird("peer_node2", "up", "Established")}P\t10.0.0.2\t1\n`)],
-      ["node2", parseObservation(`${bird("peer_node1", "up", "Established")}P\t10.0.0.1\t1\nR\t192.168.1.0/24\n`)],
+      ["node2", parseObservation(`${bird("peer_node1", "up", "Established")}P\t10.0.0.1\t1\n${route("192.168.1.0/24 via 10.0.0.1")}`)],
     ]);
     const v = judge(nodes, good, { healthy: 3, members: 3 });
     expect(v.converged).toBe(true);
@@ -42,10 +45,11 @@ describe("verify", () => {
   it("asks a host with one valid shell command", async () => {
     const r = await run("sh", ["-n", "-c", observeScript(["10.0.0.2", "10.0.0.3"])], { allowFailure: true });
     expect(r.code).toBe(0);
-    expect(parseObservation(`${bird("peer_x", "up", "Established")}P\t10.0.0.2\t0\nR\t192.0.2.0/24\n`)).toEqual({
+    expect(parseObservation(`${bird("peer_x", "up", "Established")}P\t10.0.0.2\t0\n${route("192.0.2.0/24 via 10.0.0.2")}`)).toEqual({
       bgp: { peer_x: true },
       ping: { "10.0.0.2": false },
       routes: ["192.0.2.0/24"],
+      nextHops: { "192.0.2.0/24": ["10.0.0.2"] },
     });
   });
 
@@ -61,8 +65,8 @@ describe("verify", () => {
     const agentName = /protocol bgp (\S+) from/.exec(peersConf)?.[1];
     expect(agentName).toHaveLength(63);
     const views = new Map([
-      ["short", { bgp: { [agentName!]: true }, ping: { "10.0.0.2": true }, routes: ["192.0.2.0/24"] }],
-      [long, { bgp: { peer_short: true }, ping: { "10.0.0.1": true }, routes: [] }],
+      ["short", { bgp: { [agentName!]: true }, ping: { "10.0.0.2": true }, routes: ["192.0.2.0/24"], nextHops: { "192.0.2.0/24": ["10.0.0.2"] } }],
+      [long, { bgp: { peer_short: true }, ping: { "10.0.0.1": true }, routes: [], nextHops: {} }],
     ]);
     const v = judge(meshNodes(["short", long], values), views, { healthy: 1, members: 1 });
     expect(v.problems).toEqual([]);
@@ -94,9 +98,48 @@ describe("verify", () => {
         bgp: { peer_node2: true, peer_node4: false, peer_node3: true },
         ping: { "10.0.0.2": true, "10.0.0.3": false },
         routes: ["192.0.2.0/24"],
+        nextHops: { "192.0.2.0/24": ["10.0.0.2"] },
       });
     } finally {
       rmSync(bin, { recursive: true, force: true });
     }
+  });
+
+  it("says which node a hijacked or unannounced route goes via, and marks that node's cell", () => {
+    const three: MeshNode[] = [...nodes, { host: "node3", protocol: "peer_node3", meshAddress: "10.0.0.3", announces: [] }];
+    const up = (names: string[]) => names.map((n) => bird(`peer_${n}`, "up", "Established")).join("");
+    const views = new Map([
+      ["node1", parseObservation(`${up(["node2", "node3"])}P\t10.0.0.2\t1\nP\t10.0.0.3\t1\n`)],
+      // node3 announced node1's prefix (a more specific too) and a default route: node2 took them.
+      [
+        "node2",
+        parseObservation(
+          `${up(["node1", "node3"])}P\t10.0.0.1\t1\nP\t10.0.0.3\t1\n` +
+            route("default via 10.0.0.3") +
+            route("192.168.1.0/24 via 10.0.0.3") +
+            route("192.168.1.0/27 via 10.0.0.3"),
+        ),
+      ],
+      ["node3", parseObservation(`${up(["node1", "node2"])}P\t10.0.0.1\t1\nP\t10.0.0.2\t1\n${route("192.168.1.0/24 via 10.0.0.1")}`)],
+    ]);
+    const v = judge(three, views, { healthy: 1, members: 1 });
+    expect(v.converged).toBe(false);
+    expect(v.problems).toEqual([
+      "node2: route 0.0.0.0/0 via 10.0.0.3 (node3) is announced by no node of the inventory",
+      "node2: route 192.168.1.0/24 goes via 10.0.0.3 (node3), not via its owner node1",
+      "node2: route 192.168.1.0/27 via 10.0.0.3 (node3) is announced by no node of the inventory",
+      "node2: routes announced by node1 are not in the kernel via node1",
+    ]);
+    const row = (host: string) => v.table.split("\n").find((l) => l.startsWith(host))!.trim().split(/\s+/).slice(1);
+    expect(row("node2")).toEqual(["BPr", "-", "BPr"]);
+    expect(row("node1")).toEqual(["-", "BPR", "BPR"]);
+  });
+
+  it("reads multipath and host routes as ip -o prints them", () => {
+    expect(parseRoute("192.0.2.0/24 proto bird metric 32 \\tnexthop via 10.0.0.2 dev tinc0 weight 1 \\tnexthop via 10.0.0.3 dev tinc0 weight 1")).toEqual({
+      dest: "192.0.2.0/24",
+      via: ["10.0.0.2", "10.0.0.3"],
+    });
+    expect(parseRoute("198.51.100.7 via 10.0.0.2 dev tinc0 proto bird metric 32")).toEqual({ dest: "198.51.100.7/32", via: ["10.0.0.2"] });
   });
 });
