@@ -6,6 +6,7 @@
 //     "name": "node1",                         tinc name of this node (the provisioner's tinc_name)
 //     "meshName": "bgpmesh",                   tinc network: /etc/tinc/<meshName>, unit tinc@<meshName>
 //     "meshAddress": "10.0.0.11",              this node's address on the mesh interface
+//     "meshSubnet": "10.0.0.0/24",             optional: a peer whose mesh address is not a host address of it is refused
 //     "routerId": "10.0.0.11",                 BIRD's router id
 //     "tincPort": 655,                         optional, default 655
 //     "tincKeyExpireSeconds": 30,              optional, default 30: tinc's KeyExpire (see desired-files.ts)
@@ -31,7 +32,7 @@
 import { readFileSync } from "node:fs";
 import { z } from "zod";
 import { birdPasswordField } from "../fields/bird.js";
-import { prefixListField, routerIdField, unicastIpv4Field } from "../fields/ipv4.js";
+import { isHostAddressOf, meshSubnetField, prefixListField, routerIdField, unicastIpv4Field } from "../fields/ipv4.js";
 import { describeIssues } from "../fields/issues.js";
 import { interfaceNameField, meshNameField, tincNameField } from "../fields/names.js";
 import { portField } from "../fields/ports.js";
@@ -82,6 +83,8 @@ export const agentConfigSchema = z.strictObject({
   name: tincNameField,
   meshName: meshNameField,
   meshAddress: unicastIpv4Field,
+  // Optional for configs written before it existed; with it, peers outside the subnet are refused.
+  meshSubnet: meshSubnetField.optional(),
   routerId: routerIdField,
   tincPort: portField.default(655),
   tincKeyExpireSeconds: seconds(TINC_KEY_EXPIRE.min, TINC_KEY_EXPIRE.max).default(30),
@@ -97,6 +100,9 @@ export const agentConfigSchema = z.strictObject({
   etcdTls: etcdTlsSchema.optional(),
   bgpPassword: birdPasswordField.optional(),
 }).superRefine((c, ctx) => {
+  if (c.meshSubnet && !isHostAddressOf(c.meshSubnet, c.meshAddress)) {
+    ctx.addIssue({ code: "custom", path: ["meshAddress"], message: "must be a host address of meshSubnet" });
+  }
   // etcd3 uses one set of credentials for every host: with etcdTls it would speak TLS to an http://
   // port, and an https:// endpoint without it would connect as no etcd user at all.
   c.etcdEndpoints.forEach((endpoint, i) => {

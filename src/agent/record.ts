@@ -7,7 +7,7 @@
 import { createPublicKey } from "node:crypto";
 import { z } from "zod";
 import type { AgentConfig } from "./config.js";
-import { prefixListField, routerIdField, unicastIpv4Field } from "../fields/ipv4.js";
+import { isHostAddressOf, prefixListField, routerIdField, unicastIpv4Field } from "../fields/ipv4.js";
 import { describeIssues } from "../fields/issues.js";
 import { TINC_NAME, tincNameField } from "../fields/names.js";
 import { portField } from "../fields/ports.js";
@@ -70,6 +70,12 @@ export type PeerRecord = z.output<typeof peerRecordSchema>;
 
 export type ParseResult = { ok: true; record: PeerRecord } | { ok: false; reason: string };
 
+/** What this node knows of the mesh that every record must fit (from its config). */
+export interface MeshBounds {
+  /** the mesh subnet: every peer's mesh address is a host address of it */
+  subnet?: string;
+}
+
 /** The record's node name from its etcd key, or undefined when the key is not /peers/<valid name>. */
 export function nameFromKey(key: string): string | undefined {
   if (!key.startsWith(PEERS_PREFIX)) return undefined;
@@ -81,7 +87,7 @@ export function nameFromKey(key: string): string | undefined {
  * Validates one etcd entry. Never throws. `reason` is short, one line, and safe to log: it names
  * the field and the rule, never the value (which may be an attack, or huge).
  */
-export function parseRecord(key: string, value: string): ParseResult {
+export function parseRecord(key: string, value: string, mesh: MeshBounds = {}): ParseResult {
   const keyName = nameFromKey(key);
   if (keyName === undefined) return { ok: false, reason: "key is not /peers/<name> with a valid tinc name" };
   if (Buffer.byteLength(value, "utf8") > MAX_RECORD_BYTES) return { ok: false, reason: `value is larger than ${MAX_RECORD_BYTES} bytes` };
@@ -100,6 +106,11 @@ export function parseRecord(key: string, value: string): ParseResult {
   }
   // /peers/a holding {"name": "b"} would let one node's key stand in for another's.
   if (parsed.data.name !== keyName) return { ok: false, reason: "name differs from the name in the key" };
+  // An address outside the mesh (or its network or broadcast address) would become a BGP
+  // neighbour and a tinc Subnet that pulls that address's traffic into the mesh.
+  if (mesh.subnet && !isHostAddressOf(mesh.subnet, parsed.data.meshAddress)) {
+    return { ok: false, reason: "meshAddress: must be a host address of the mesh subnet" };
+  }
   return { ok: true, record: parsed.data };
 }
 
@@ -113,14 +124,14 @@ export interface InvalidEntry {
  * Validates a whole /peers/ listing (an etcd range read): the valid records by name, and the
  * invalid entries for the caller to count and log.
  */
-export function parseSnapshot(entries: Iterable<readonly [key: string, value: string]>): {
+export function parseSnapshot(entries: Iterable<readonly [key: string, value: string]>, mesh: MeshBounds = {}): {
   peers: Map<string, PeerRecord>;
   invalid: InvalidEntry[];
 } {
   const peers = new Map<string, PeerRecord>();
   const invalid: InvalidEntry[] = [];
   for (const [key, value] of entries) {
-    const r = parseRecord(key, value);
+    const r = parseRecord(key, value, mesh);
     if (r.ok) peers.set(r.record.name, r.record);
     else invalid.push({ key: keyForLog(key), reason: r.reason });
   }
@@ -147,5 +158,5 @@ export function ownRecord(config: AgentConfig, publicKeyPem: string): ParseResul
     prefixes: config.prefixes,
     version: RECORD_VERSION,
   };
-  return parseRecord(`${PEERS_PREFIX}${config.name}`, JSON.stringify(record));
+  return parseRecord(`${PEERS_PREFIX}${config.name}`, JSON.stringify(record), { subnet: config.meshSubnet });
 }

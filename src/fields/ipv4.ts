@@ -89,6 +89,18 @@ export const unicastIpv4Field = z
 
 export const routerIdField = z.string().refine(isRouterId, { error: "must be an IPv4 address like 10.0.0.5, not 0.0.0.0" });
 
+/** The mesh subnet, as the inventory's mesh_subnet gives it. */
+export const meshSubnetField = z.string().refine((s) => parseSubnet(s) !== undefined, {
+  error: `must be an IPv4 subnet like 10.0.0.0/24 (/${MESH_SUBNET_PREFIXLEN.min} to /${MESH_SUBNET_PREFIXLEN.max}, no host bits set)`,
+});
+
+/** True when `address` is a host address (not the network or broadcast address) of `subnetText`. */
+export function isHostAddressOf(subnetText: string, address: string): boolean {
+  const subnet = parseSubnet(subnetText);
+  const n = ipv4ToNumber(address);
+  return subnet !== undefined && n !== undefined && isHostAddress(subnet, n);
+}
+
 const PREFIX_RULE = "must be an IPv4 network like 192.0.2.0/24 with no host bits set";
 
 export const prefixField = z.string().refine((s) => parseCidr(s) !== undefined, { error: PREFIX_RULE });

@@ -22,6 +22,11 @@ export function isDnsName(text: string): boolean {
   return text.length <= 253 && DNS_NAME.test(text);
 }
 
+/** `localhost` and names under it (RFC 6761): they always resolve to this very host. */
+export function isLocalhostName(text: string): boolean {
+  return /(^|\.)localhost\.?$/i.test(text);
+}
+
 // The zod forms; messages are fixed text and never repeat the value.
 
 export const tincNameField = z.string().regex(TINC_NAME, { error: "must be 1 to 64 letters, digits or _" });

@@ -64,7 +64,7 @@ export class Reconciler {
     const started = process.hrtime.bigint();
     const paths = agentPaths(config);
 
-    const { peers, invalid } = parseSnapshot(entries);
+    const { peers, invalid } = parseSnapshot(entries, { subnet: config.meshSubnet });
     metrics?.invalidRecords.set(invalid.length);
     const invalidIds = new Set(invalid.map((i) => `${i.key} ${i.reason}`));
     const fresh = [...invalidIds].filter((id) => !this.invalidSeen.has(id)).length;

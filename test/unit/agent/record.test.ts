@@ -245,3 +245,38 @@ describe("helpers", () => {
     expect(ownRecord(cfg, rsaPublicKey(1024))).toEqual({ ok: false, reason: "tincPublicKey: must be an RSA key of 2048 to 8192 bits, not 1024" });
   });
 });
+
+describe("records checked against what this node knows of the mesh", () => {
+  const inMesh = (overrides: Record<string, unknown>) => parseRecord(KEY, json(overrides), { subnet: "10.0.0.0/24" });
+
+  it.each([
+    ["outside the mesh subnet", "10.0.1.2"],
+    ["the subnet's network address", "10.0.0.0"],
+    ["the subnet's broadcast address", "10.0.0.255"],
+  ])("a mesh address %s is refused, and the reason names the rule, not the value", (_what, meshAddress) => {
+    const r = inMesh({ meshAddress });
+    expect(r).toEqual({ ok: false, reason: "meshAddress: must be a host address of the mesh subnet" });
+  });
+
+  it("a host address of the subnet is accepted, and a snapshot keeps the good records beside the refused one", () => {
+    expect(inMesh({ meshAddress: "10.0.0.254" }).ok).toBe(true);
+    const { peers, invalid } = parseSnapshot(
+      [
+        ["/peers/node2", json()],
+        ["/peers/node3", JSON.stringify(recordFields("node3", 3, { meshAddress: "192.0.2.77" }))],
+      ],
+      { subnet: "10.0.0.0/24" },
+    );
+    expect([...peers.keys()]).toEqual(["node2"]);
+    expect(invalid).toEqual([{ key: '"/peers/node3"', reason: "meshAddress: must be a host address of the mesh subnet" }]);
+  });
+
+  it.each(["localhost", "LOCALHOST", "db.localhost", "localhost."])("endpoint %j is refused: tinc would connect to itself", (address) => {
+    expect(refused(json({ endpoint: { address, port: 655 } }))).toMatch(/^endpoint\.address: must (not be a localhost name: tinc would connect to itself|be a unicast IPv4 address or a DNS name)/);
+  });
+
+  it("this node's own config: its mesh address must be in its mesh subnet", () => {
+    expect(() => config({ meshSubnet: "10.0.0.0/24", meshAddress: "10.0.1.1" })).toThrow(/meshAddress: must be a host address of meshSubnet/);
+    expect(config({ meshSubnet: "10.0.0.0/24" }).meshSubnet).toBe("10.0.0.0/24");
+  });
+});

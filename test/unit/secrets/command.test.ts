@@ -35,7 +35,9 @@ async function editor(dir: string, text?: string): Promise<{ env: NodeJS.Process
 
 const decrypted = async (file: string, key = KEY) => decryptText(await readFile(file), key);
 
-describe("secrets command", () => {
+// Each age operation runs scrypt (about a second of CPU here): a test doing several of them takes 4–5 s
+// alone, and twice that on a loaded 2-core machine, so the guard is well above vitest's 5 s default.
+describe("secrets command", { timeout: 30_000 }, () => {
   it("create --stdin writes an encrypted file the inventory loads, and view prints it", async () => {
     const dir = await meshInventory();
     const env = { BGPMESH_SECRETS_KEY: KEY };
