@@ -7,6 +7,8 @@
 //     "meshName": "bgpmesh",                   tinc network: /etc/tinc/<meshName>, unit tinc@<meshName>
 //     "meshAddress": "10.0.0.11",              this node's address on the mesh interface
 //     "meshSubnet": "10.0.0.0/24",             optional: a peer whose mesh address is not a host address of it is refused
+//     "requireAllocations": true,              optional, default false: a peer counts only when its record agrees with its
+//                                              allocation (/allocations/<name>), and BIRD imports only its allocated prefixes
 //     "routerId": "10.0.0.11",                 BIRD's router id
 //     "tincPort": 655,                         optional, default 655
 //     "tincKeyExpireSeconds": 30,              optional, default 30: tinc's KeyExpire (see desired-files.ts)
@@ -85,6 +87,8 @@ export const agentConfigSchema = z.strictObject({
   meshAddress: unicastIpv4Field,
   // Optional for configs written before it existed; with it, peers outside the subnet are refused.
   meshSubnet: meshSubnetField.optional(),
+  // True where the controller publishes allocations (etcd over TLS, where only it may write them).
+  requireAllocations: z.boolean({ error: "must be true or false" }).default(false),
   routerId: routerIdField,
   tincPort: portField.default(655),
   tincKeyExpireSeconds: seconds(TINC_KEY_EXPIRE.min, TINC_KEY_EXPIRE.max).default(30),

@@ -2,6 +2,7 @@
 // the valid peer records: a pure function. The same inputs give the same bytes, whatever order
 // the records came in (everything is sorted, nothing depends on time or the Map's order), so an
 // unchanged mesh rewrites nothing, tinc keeps its connections and BIRD its sessions.
+import type { Allocation } from "./allocations.js";
 import type { AgentConfig } from "./config.js";
 import { BIRD_PASSWORD, birdProtocolName } from "../fields/bird.js";
 import { agentPaths } from "./paths.js";
@@ -48,6 +49,7 @@ export function desiredState(
   config: AgentConfig,
   peers: ReadonlyMap<string, PeerRecord>,
   retainedHostFiles: ReadonlyMap<string, PeerRecord> = new Map(),
+  allocations: ReadonlyMap<string, Allocation> = new Map(),
 ): DesiredState {
   const paths = agentPaths(config);
   // The Map's key is trusted only when it agrees with the record; this node is never its own peer.
@@ -66,7 +68,7 @@ export function desiredState(
   files.set(paths.tincConf, renderTincConf(config, connectTo));
 
   const { bgp, skipped } = bgpPeers(config, live);
-  files.set(paths.birdPeersFile, renderBirdPeers(config, bgp));
+  files.set(paths.birdPeersFile, renderBirdPeers(config, bgp, config.requireAllocations ? allocations : undefined));
 
   return {
     files,
@@ -174,16 +176,36 @@ function passwordClause(config: AgentConfig): string {
 }
 
 /** One `protocol bgp` per peer, sorted by name, on one line each, from the provisioner's template. */
-export function renderBirdPeers(config: AgentConfig, peers: readonly PeerRecord[]): string {
+export function renderBirdPeers(config: AgentConfig, peers: readonly PeerRecord[], allocations?: ReadonlyMap<string, Allocation>): string {
   const password = passwordClause(config);
   const lines = [
     `# The iBGP peers of ${config.name}: one per other mesh node, from their records in etcd.`,
     "# Written by the bgpmesh node agent: changes made here are overwritten. The template",
     "# mesh_peer is in /etc/bird/bird.conf, which includes this file.",
   ];
+  if (allocations) lines.push("# Each peer's routes are imported only within the prefixes the controller allocated to it.");
   if (password) lines.push("# Holds the mesh's BGP password: the agent keeps it mode 0640, unreadable to other users.");
   for (const r of [...peers].sort((a, b) => byName(a.name, b.name))) {
-    lines.push(`protocol bgp ${birdProtocolName(r.name)} from mesh_peer { neighbor ${r.meshAddress};${password} }`);
+    const channel = allocations ? importChannel(allocations.get(r.name)) : "";
+    lines.push(`protocol bgp ${birdProtocolName(r.name)} from mesh_peer { neighbor ${r.meshAddress};${channel}${password} }`);
   }
   return `${lines.join("\n")}\n`;
 }
+
+/** The most routes one peer may have imported; beyond it BIRD drops the rest (action block). */
+export const IMPORT_LIMIT = 1000;
+
+/**
+ * The peer's channel, overriding the template's `import all`: a prefix set of its allocated ranges
+ * (BIRD's `prefix{ge,le}`), anything else refused, the mesh subnet and a default route included
+ * unless allocated. Only the filter changes when an allocation does, so `birdc configure`
+ * re-imports the routes (route refresh) and keeps the session.
+ */
+function importChannel(allocation: Allocation | undefined): string {
+  const ranges = allocation?.prefixes ?? [];
+  const set = ranges.map((r) => (r.ge === prefixLength(r.prefix) && r.le === r.ge ? r.prefix : `${r.prefix}{${r.ge},${r.le}}`));
+  const filter = set.length ? `import filter { if net ~ [ ${set.join(", ")} ] then accept; reject; };` : "import none;";
+  return ` ipv4 { ${filter} import limit ${IMPORT_LIMIT} action block; };`;
+}
+
+const prefixLength = (prefix: string) => Number(prefix.slice(prefix.indexOf("/") + 1));

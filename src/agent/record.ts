@@ -6,6 +6,7 @@
 // becomes a file name under hosts/) cannot leave that folder.
 import { createPublicKey } from "node:crypto";
 import { z } from "zod";
+import { ALLOCATIONS_PREFIX, disagreement, parseAllocation, type Allocation } from "./allocations.js";
 import type { AgentConfig } from "./config.js";
 import { isHostAddressOf, prefixListField, routerIdField, unicastIpv4Field } from "../fields/ipv4.js";
 import { describeIssues } from "../fields/issues.js";
@@ -74,6 +75,8 @@ export type ParseResult = { ok: true; record: PeerRecord } | { ok: false; reason
 export interface MeshBounds {
   /** the mesh subnet: every peer's mesh address is a host address of it */
   subnet?: string;
+  /** a record counts only when it agrees with its node's allocation (allocations.ts) */
+  requireAllocation?: boolean;
 }
 
 /** The record's node name from its etcd key, or undefined when the key is not /peers/<valid name>. */
@@ -121,21 +124,31 @@ export interface InvalidEntry {
 }
 
 /**
- * Validates a whole /peers/ listing (an etcd range read): the valid records by name, and the
- * invalid entries for the caller to count and log.
+ * Validates a whole snapshot (the /peers/ and /allocations/ listings): the valid records by name,
+ * the valid allocations by name, and the invalid entries for the caller to count and log. With
+ * `requireAllocation`, a valid record that disagrees with its allocation is invalid too.
  */
 export function parseSnapshot(entries: Iterable<readonly [key: string, value: string]>, mesh: MeshBounds = {}): {
   peers: Map<string, PeerRecord>;
+  allocations: Map<string, Allocation>;
   invalid: InvalidEntry[];
 } {
-  const peers = new Map<string, PeerRecord>();
+  const records: [string, PeerRecord][] = [];
+  const allocations = new Map<string, Allocation>();
   const invalid: InvalidEntry[] = [];
   for (const [key, value] of entries) {
-    const r = parseRecord(key, value, mesh);
-    if (r.ok) peers.set(r.record.name, r.record);
-    else invalid.push({ key: keyForLog(key), reason: r.reason });
+    const r = key.startsWith(ALLOCATIONS_PREFIX) ? parseAllocation(key, value) : parseRecord(key, value, mesh);
+    if (!r.ok) invalid.push({ key: keyForLog(key), reason: r.reason });
+    else if ("allocation" in r) allocations.set(r.allocation.name, r.allocation);
+    else records.push([key, r.record]);
   }
-  return { peers, invalid };
+  const peers = new Map<string, PeerRecord>();
+  for (const [key, record] of records) {
+    const why = mesh.requireAllocation ? disagreement(record, allocations.get(record.name)) : undefined;
+    if (why) invalid.push({ key: keyForLog(key), reason: why });
+    else peers.set(record.name, record);
+  }
+  return { peers, allocations, invalid };
 }
 
 /** An etcd key as one quoted, escaped, bounded line: a key can hold newlines and control characters too. */

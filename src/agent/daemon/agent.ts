@@ -6,6 +6,7 @@ import { readFileSync } from "node:fs";
 import type { Server } from "node:http";
 import { posix } from "node:path";
 import type { AgentConfig } from "../config.js";
+import { ALLOCATIONS_PREFIX } from "../allocations.js";
 import { PEERS_PREFIX, ownRecord } from "../record.js";
 import { countEstablished } from "../../fields/birdc.js";
 import { etcdClientFactory, type ClientFactory } from "./etcd-link.js";
@@ -87,6 +88,8 @@ export class Agent {
         key: this.ownKey,
         value: ownValue,
         ttlSeconds: config.leaseTtlSeconds,
+        // With allocations required, the mirror holds them too: a peer counts once its allocation is read.
+        ...(config.requireAllocations && { prefixes: [PEERS_PREFIX, ALLOCATIONS_PREFIX] }),
         log: this.log,
         metrics: this.metrics,
         onHeld: (held) => this.metrics.leaseHeld.set(held ? 1 : 0),

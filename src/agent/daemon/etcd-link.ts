@@ -40,6 +40,8 @@ export interface EtcdLinkDeps {
   onSnapshot: (reason: string) => void;
   onChange: () => void;
   resyncEveryMs?: number;
+  /** what the mirror holds (PeerWatch's prefixes) */
+  prefixes?: readonly string[];
 }
 
 export class EtcdLink {
@@ -73,6 +75,7 @@ export class EtcdLink {
       log: this.log,
       metrics: deps.metrics,
       resyncEveryMs: deps.resyncEveryMs,
+      ...(deps.prefixes && { prefixes: deps.prefixes }),
       onSnapshot: (reason) => {
         synced();
         deps.onSnapshot(reason);

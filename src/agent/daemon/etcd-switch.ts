@@ -25,6 +25,8 @@ export interface EtcdSwitchDeps {
   /** How long a new client may take to read /peers/, and then to register; default 10 s each. */
   stepTimeoutMs?: number;
   resyncEveryMs?: number;
+  /** what the mirror holds (PeerWatch's prefixes) */
+  prefixes?: readonly string[];
 }
 
 export class EtcdSwitch {
@@ -136,6 +138,7 @@ export class EtcdSwitch {
       // A client on trial must not report etcd down (or up) while the current one works.
       metrics: first ? this.deps.metrics : undefined,
       resyncEveryMs: this.deps.resyncEveryMs,
+      ...(this.deps.prefixes && { prefixes: this.deps.prefixes }),
       onHeld: (held) => isCurrent() && this.deps.onHeld(held),
       onSnapshot: (reason) => isCurrent() && this.deps.onSnapshot(reason),
       onChange: () => isCurrent() && this.deps.onChange(),

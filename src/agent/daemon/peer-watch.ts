@@ -22,10 +22,12 @@ export interface PeerWatchDeps {
   onChange: () => void;
   resyncEveryMs?: number;
   readTimeoutMs?: number;
+  /** the prefixes mirrored, read at one revision and watched from the next; default /peers/ alone */
+  prefixes?: readonly string[];
 }
 
 export class PeerWatch {
-  /** key → value of every entry under /peers/, as of the last read plus the events since. */
+  /** key → value of every entry under the prefixes, as of the last read plus the events since. */
   readonly kvs = new Map<string, string>();
   /** True once a full read succeeded. */
   synced = false;
@@ -56,67 +58,84 @@ export class PeerWatch {
     await this.loop;
   }
 
+  private get prefixes(): readonly string[] {
+    return this.deps.prefixes?.length ? this.deps.prefixes : [PEERS_PREFIX];
+  }
+
+  /** Applies a watcher's events to the mirror; any trouble restarts the read. */
+  private follow(w: Watcher): void {
+    const { log } = this.deps;
+    w.on("connected", () => this.metrics?.etcdConnected.set(1));
+    w.on("put", (kv) => {
+      const key = kv.key.toString();
+      const value = kv.value.toString();
+      if (this.kvs.get(key) === value) return;
+      this.kvs.set(key, value);
+      this.deps.onChange();
+    });
+    w.on("delete", (kv) => {
+      this.kvs.delete(kv.key.toString());
+      this.deps.onChange();
+    });
+    w.on("data", (r) => {
+      if (r.header?.revision) this.revision = String(r.header.revision);
+    });
+    w.on("disconnected", (e) => {
+      this.metrics?.etcdConnected.set(0);
+      log.warn(`watch disconnected: ${errLine(e)}`);
+      this.restart?.("disconnected");
+    });
+    w.on("error", (e) => {
+      // etcd3 reports a compaction as "Watcher canceled: " with an empty reason.
+      log.warn(`watch error: ${errLine(e)}`);
+      this.restart?.("watch error");
+    });
+    w.on("end", () => this.restart?.("watch ended"));
+  }
+
   private async run(): Promise<void> {
     const { client, log } = this.deps;
     let reason = "start";
     while (!this.stopper.stopped) {
-      let watcher: Watcher | undefined;
+      const watchers: Watcher[] = [];
       try {
-        const res = await withTimeout(client.getAll().prefix(PEERS_PREFIX).exec(), this.deps.readTimeoutMs ?? 10_000, "range read timed out");
+        const [firstPrefix, ...more] = this.prefixes;
+        const timeout = this.deps.readTimeoutMs ?? 10_000;
+        const res = await withTimeout(client.getAll().prefix(firstPrefix!).exec(), timeout, "range read timed out");
+        // The other prefixes at the same revision: one consistent snapshot of all of them.
+        const others = [];
+        for (const p of more) others.push(await withTimeout(client.getAll().prefix(p).revision(res.header.revision).exec(), timeout, "range read timed out"));
         if (this.stopper.stopped) break;
         this.kvs.clear();
-        for (const kv of res.kvs) this.kvs.set(kv.key.toString(), kv.value.toString());
+        for (const kv of [res, ...others].flatMap((r) => r.kvs)) this.kvs.set(kv.key.toString(), kv.value.toString());
         const first = !this.synced;
         this.synced = true;
         this.revision = String(res.header.revision);
         this.metrics?.etcdConnected.set(1);
         this.backoff.reset();
         if (!first) this.metrics?.watchResyncs.inc();
-        if (first || reason !== "periodic") log.info(`read ${res.kvs.length} key(s) under ${PEERS_PREFIX} at revision ${this.revision} (${reason})`);
+        if (first || reason !== "periodic") log.info(`read ${this.kvs.size} key(s) under ${this.prefixes.join(" and ")} at revision ${this.revision} (${reason})`);
         this.deps.onSnapshot(reason);
 
         const restarted = new Promise<string>((resolve) => (this.restart = resolve));
         const timer = setTimeout(() => this.restart?.("periodic"), this.deps.resyncEveryMs ?? 60_000);
-        const w = client.watch().prefix(PEERS_PREFIX).startRevision((BigInt(this.revision) + 1n).toString()).watcher();
-        watcher = w;
-        w.on("connected", () => this.metrics?.etcdConnected.set(1));
-        w.on("put", (kv) => {
-          const key = kv.key.toString();
-          const value = kv.value.toString();
-          if (this.kvs.get(key) === value) return;
-          this.kvs.set(key, value);
-          this.deps.onChange();
-        });
-        w.on("delete", (kv) => {
-          this.kvs.delete(kv.key.toString());
-          this.deps.onChange();
-        });
-        w.on("data", (r) => {
-          if (r.header?.revision) this.revision = String(r.header.revision);
-        });
-        w.on("disconnected", (e) => {
-          this.metrics?.etcdConnected.set(0);
-          log.warn(`watch disconnected: ${errLine(e)}`);
-          this.restart?.("disconnected");
-        });
-        w.on("error", (e) => {
-          // etcd3 reports a compaction as "Watcher canceled: " with an empty reason.
-          log.warn(`watch error: ${errLine(e)}`);
-          this.restart?.("watch error");
-        });
-        w.on("end", () => this.restart?.("watch ended"));
+        for (const prefix of this.prefixes) {
+          const w = client.watch().prefix(prefix).startRevision((BigInt(this.revision) + 1n).toString()).watcher();
+          watchers.push(w);
+          this.follow(w);
+        }
         reason = await restarted;
         clearTimeout(timer);
       } catch (e) {
         this.metrics?.etcdConnected.set(0);
         if (this.stopper.stopped) break;
         const wait = this.backoff.next();
-        log.warn(`cannot read ${PEERS_PREFIX} from etcd: ${errLine(e)}; keeping the last snapshot, retrying in ${wait} ms`);
+        log.warn(`cannot read ${this.prefixes.join(" and ")} from etcd: ${errLine(e)}; keeping the last snapshot, retrying in ${wait} ms`);
         await this.stopper.sleep(wait);
         reason = "etcd error";
       } finally {
         this.restart = undefined;
-        if (watcher) dropWatcher(watcher);
+        for (const w of watchers) dropWatcher(w);
       }
     }
   }

@@ -64,7 +64,7 @@ export class Reconciler {
     const started = process.hrtime.bigint();
     const paths = agentPaths(config);
 
-    const { peers, invalid } = parseSnapshot(entries, { subnet: config.meshSubnet });
+    const { peers, allocations, invalid } = parseSnapshot(entries, { subnet: config.meshSubnet, requireAllocation: config.requireAllocations });
     metrics?.invalidRecords.set(invalid.length);
     const invalidIds = new Set(invalid.map((i) => `${i.key} ${i.reason}`));
     const fresh = [...invalidIds].filter((id) => !this.invalidSeen.has(id)).length;
@@ -85,7 +85,7 @@ export class Reconciler {
     const inStartupGrace = t < startupGraceEndMs;
     this.departed = updateDeparted(this.departed, this.previous, peers, t, config.hostFileGraceSeconds);
     this.previous = peers;
-    const desired = desiredState(config, peers, retainedHostFiles(this.departed));
+    const desired = desiredState(config, peers, retainedHostFiles(this.departed), allocations);
     for (const s of desired.skipped) log.warn(`peer ${s.name} left out of BIRD: ${s.reason}`);
 
     const writeOpts = {

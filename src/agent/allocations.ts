@@ -1,0 +1,50 @@
+// What the controller says each node is: its allocation under /allocations/<name> in etcd (name,
+// mesh address, router id, the prefix ranges it may announce), written by the first etcd member
+// with the cluster's root identity during an apply; a node may read it and never write it. A node
+// is the authority only on its liveness and its tinc key: with allocations required, a peer's
+// record counts only when it agrees with the peer's allocation, and BIRD imports from that peer
+// only the allocated ranges (desired-files.ts).
+import { ALLOCATIONS_PREFIX, allocationSchema, type Allocation } from "../fields/allocation.js";
+import { describeIssues } from "../fields/issues.js";
+import { TINC_NAME } from "../fields/names.js";
+import type { PeerRecord } from "./record.js";
+
+export { ALLOCATIONS_PREFIX, type Allocation };
+
+/** An allocation is well under 32 KiB even with 512 ranges. */
+const MAX_ALLOCATION_BYTES = 64 * 1024;
+
+export type AllocationResult = { ok: true; allocation: Allocation } | { ok: false; reason: string };
+
+/** Validates one /allocations/ entry. Never throws; the reason names the rule, never the value. */
+export function parseAllocation(key: string, value: string): AllocationResult {
+  const name = key.startsWith(ALLOCATIONS_PREFIX) ? key.slice(ALLOCATIONS_PREFIX.length) : "";
+  if (!TINC_NAME.test(name)) return { ok: false, reason: "key is not /allocations/<name> with a valid tinc name" };
+  if (Buffer.byteLength(value, "utf8") > MAX_ALLOCATION_BYTES) return { ok: false, reason: `allocation is larger than ${MAX_ALLOCATION_BYTES} bytes` };
+  let json: unknown;
+  try {
+    json = JSON.parse(value);
+  } catch {
+    return { ok: false, reason: "allocation is not JSON" };
+  }
+  const parsed = allocationSchema.safeParse(json);
+  if (!parsed.success) {
+    const problems = describeIssues(parsed.error.issues, json);
+    return { ok: false, reason: `allocation ${problems[0] ?? "is invalid"}${problems.length > 1 ? ` (and ${problems.length - 1} more)` : ""}` };
+  }
+  if (parsed.data.name !== name) return { ok: false, reason: "allocation: name differs from the name in the key" };
+  return { ok: true, allocation: parsed.data };
+}
+
+/**
+ * Why a record may not stand for its node, or undefined when it agrees with the allocation. The
+ * record's own prefixes are not compared: what a peer may announce is the allocation's ranges,
+ * enforced by BIRD's import filter, so a record updated before its allocation (a new prefix being
+ * rolled out) keeps its sessions.
+ */
+export function disagreement(record: PeerRecord, allocation: Allocation | undefined): string | undefined {
+  if (!allocation) return "no allocation from the controller for this node";
+  if (record.meshAddress !== allocation.meshAddress) return "meshAddress differs from the node's allocation";
+  if (record.routerId !== allocation.routerId) return "routerId differs from the node's allocation";
+  return undefined;
+}
