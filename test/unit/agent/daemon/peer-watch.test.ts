@@ -9,7 +9,10 @@ import { PeerWatch } from "../../../../src/agent/daemon/peer-watch.js";
 
 class FakeWatcher extends EventEmitter {
   cancelled = false;
-  constructor(readonly startRevision: string) {
+  constructor(
+    readonly startRevision: string,
+    readonly prefix = "",
+  ) {
     super();
   }
   async cancel() {
@@ -23,28 +26,36 @@ function fakeClient() {
     revision: 10,
     down: false,
     reads: 0,
+    readRevisions: [] as string[],
     watchers: [] as FakeWatcher[],
   };
   const client = {
     getAll: () => ({
-      prefix: (p: string) => ({
-        exec: async () => {
-          state.reads++;
-          if (state.down) throw new Error("14 UNAVAILABLE: No connection established");
-          return {
-            header: { revision: String(state.revision) },
-            kvs: [...state.kvs].filter(([k]) => k.startsWith(p)).map(([k, v]) => ({ key: Buffer.from(k), value: Buffer.from(v) })),
-          };
-        },
-      }),
+      prefix: (p: string) => {
+        const range = {
+          atRevision: undefined as string | undefined,
+          revision: (r: string) => ((range.atRevision = String(r)), range),
+          exec: async () => {
+            state.reads++;
+            if (state.down) throw new Error("14 UNAVAILABLE: No connection established");
+            state.readRevisions.push(range.atRevision ?? "latest");
+            return {
+              header: { revision: String(state.revision) },
+              kvs: [...state.kvs].filter(([k]) => k.startsWith(p)).map(([k, v]) => ({ key: Buffer.from(k), value: Buffer.from(v) })),
+            };
+          },
+        };
+        return range;
+      },
     }),
     watch: () => {
       let rev = "";
+      let prefix = "";
       const b = {
-        prefix: () => b,
+        prefix: (p: string) => ((prefix = p), b),
         startRevision: (r: string) => ((rev = r), b),
         watcher: () => {
-          const w = new FakeWatcher(rev);
+          const w = new FakeWatcher(rev, prefix);
           state.watchers.push(w);
           return w;
         },
@@ -58,6 +69,28 @@ function fakeClient() {
 const until = async (cond: () => boolean) => vi.waitFor(() => expect(cond()).toBe(true), { timeout: 3000, interval: 5 });
 
 describe("PeerWatch", () => {
+  it("mirrors several prefixes: read at one revision, each watched from the next", async () => {
+    const { client, state } = fakeClient();
+    state.kvs.set("/peers/a", "A");
+    state.kvs.set("/allocations/a", "AA");
+    state.kvs.set("/other/x", "X");
+    let changes = 0;
+    const w = new PeerWatch({ client, log: silentLogger, prefixes: ["/peers/", "/allocations/"], onSnapshot: () => {}, onChange: () => changes++ });
+    w.start();
+    await until(() => state.watchers.length === 2);
+    expect(state.readRevisions).toEqual(["latest", "10"]);
+    expect(state.watchers.map((x) => `${x.prefix}@${x.startRevision}`)).toEqual(["/peers/@11", "/allocations/@11"]);
+    expect([...w.kvs].sort()).toEqual([["/allocations/a", "AA"], ["/peers/a", "A"]]);
+    state.watchers[1]!.emit("put", { key: Buffer.from("/allocations/b"), value: Buffer.from("BB") });
+    expect(w.kvs.get("/allocations/b")).toBe("BB");
+    expect(changes).toBe(1);
+    // Trouble on either watcher re-reads both prefixes.
+    state.watchers[1]!.emit("error", new Error("Watcher canceled: "));
+    await until(() => state.watchers.length === 4);
+    expect(state.watchers.slice(0, 2).every((x) => x.cancelled)).toBe(true);
+    await w.stop();
+  });
+
   it("reads the prefix, then watches from revision + 1 and applies events", async () => {
     const { client, state } = fakeClient();
     state.kvs.set("/peers/a", "A");
