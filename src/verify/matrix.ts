@@ -1,5 +1,8 @@
 // The mesh as a host × peer matrix, and whether it has converged.
+import { allocationSchema } from "../fields/allocation.js";
 import { birdProtocolName } from "../fields/bird.js";
+import { parseCidr } from "../fields/ipv4.js";
+import { rangeCovers, type PrefixRange } from "../fields/prefix-range.js";
 import type { HostView } from "./observe.js";
 
 export interface MeshNode {
@@ -8,6 +11,8 @@ export interface MeshNode {
   protocol: string;
   meshAddress: string;
   announces: string[];
+  /** what it may announce (its allocation's ranges): a route it sends within them is its own */
+  allowed?: PrefixRange[];
 }
 
 /** The mesh hosts as verify checks them, from their template variables (derived ones included). */
@@ -15,12 +20,14 @@ export function meshNodes(hosts: readonly string[], values: ReadonlyMap<string, 
   return hosts.map((h) => {
     const v = values.get(h) ?? {};
     const announce = v["bgp_announce"];
+    const allocation = allocationSchema.safeParse(v["bgp_allocation"]);
     return {
       host: h,
       // The agent's own rule (it hashes names over 50 characters), not a copy of it.
       protocol: birdProtocolName(String(v["tinc_name"])),
       meshAddress: String(v["mesh_address"]),
       announces: Array.isArray(announce) ? announce.map(String) : announce ? [String(announce)] : [],
+      ...(allocation.success && { allowed: allocation.data.prefixes }),
     };
   });
 }
@@ -38,6 +45,12 @@ export function judge(nodes: MeshNode[], views: Map<string, HostView | string>, 
   const byAddress = new Map(nodes.map((n) => [n.meshAddress, n]));
   const owners = new Map<string, MeshNode[]>();
   for (const n of nodes) for (const p of n.announces) owners.set(p, [...(owners.get(p) ?? []), n]);
+  // The nodes a route to `dest` may rightly go via: those announcing it, or allowed to.
+  const rightfulFor = (dest: string) => {
+    const cidr = parseCidr(dest);
+    const allowed = cidr ? nodes.filter((n) => n.allowed?.some((r) => rangeCovers(r, cidr))) : [];
+    return [...new Set([...(owners.get(dest) ?? []), ...allowed])];
+  };
   const named = (address: string) => `${address}${byAddress.has(address) ? ` (${byAddress.get(address)!.host})` : ""}`;
   for (const from of nodes) {
     const view = views.get(from.host);
@@ -47,7 +60,7 @@ export function judge(nodes: MeshNode[], views: Map<string, HostView | string>, 
     if (typeof view === "object") {
       for (const dest of view.routes) {
         const via = view.nextHops[dest] ?? [];
-        const rightful = owners.get(dest) ?? [];
+        const rightful = rightfulFor(dest);
         for (const hop of via) {
           if (rightful.some((o) => o.meshAddress === hop)) continue;
           suspect.add(hop);

@@ -142,4 +142,24 @@ describe("verify", () => {
     });
     expect(parseRoute("198.51.100.7 via 10.0.0.2 dev tinc0 proto bird metric 32")).toEqual({ dest: "198.51.100.7/32", via: ["10.0.0.2"] });
   });
+
+  it("takes a route within a node's allocated ranges (bgp_allowed_prefixes) as that node's own", () => {
+    const values = new Map<string, Record<string, unknown>>([
+      ["a", { tinc_name: "a", mesh_address: "10.0.0.1", bgp_announce: [] }],
+      [
+        "b",
+        {
+          tinc_name: "b",
+          mesh_address: "10.0.0.2",
+          bgp_announce: [],
+          bgp_allocation: { version: 1, name: "b", meshAddress: "10.0.0.2", routerId: "10.0.0.2", prefixes: [{ prefix: "203.0.113.0/24", ge: 24, le: 28 }] },
+        },
+      ],
+    ]);
+    const view = (extra: string) => parseObservation(`${bird("peer_a", "up", "Established")}${bird("peer_b", "up", "Established")}P\t10.0.0.1\t1\nP\t10.0.0.2\t1\n${extra}`);
+    const ok = judge(meshNodes(["a", "b"], values), new Map([["a", view(route("203.0.113.64/27 via 10.0.0.2"))], ["b", view("")]]), { healthy: 1, members: 1 });
+    expect(ok.problems).toEqual([]);
+    const outside = judge(meshNodes(["a", "b"], values), new Map([["a", view(route("203.0.113.0/29 via 10.0.0.2"))], ["b", view("")]]), { healthy: 1, members: 1 });
+    expect(outside.problems).toEqual(["a: route 203.0.113.0/29 via 10.0.0.2 (b) is announced by no node of the inventory"]);
+  });
 });
