@@ -69,15 +69,18 @@ export async function runPlaybook(opts: RunOptions): Promise<PlaybookRun> {
     if (gone.length) throw new Error(`${opts.planFile}: planned host(s) ${gone.join(", ")} are no longer in ${inventoryPath}`);
     hosts = hosts.filter((h) => planned.includes(h));
   }
+  // A host pulled in for one duty gets that duty only: its resources tagged with it.
+  const duty = new Map<string, string>();
   if (!saved && project.runKind === "push") {
-    for (const { host, why } of hostsAlsoNeeded(inv, hostValues(project, inv), hosts)) {
-      opts.err(`${host}: also in this run: ${why}\n`);
+    for (const { host, why, tag } of hostsAlsoNeeded(inv, hostValues(project, inv), hosts)) {
+      opts.err(`${host}: also in this run: ${why} (only its resources tagged ${tag})\n`);
       hosts = [...hosts, host];
+      duty.set(host, tag);
     }
   }
   const ca = await meshCa(opts, project, inv, hosts, inventoryPath);
   const desired = new Map<string, DesiredHost>();
-  for (const h of hosts) desired.set(h, await desiredState(project, inv, h));
+  for (const h of hosts) desired.set(h, await desiredState(project, inv, h, duty.get(h)));
 
   const redactor = runRedactor(project, inv);
   const redact = (t: string) => redactor.redact(t);

@@ -5,7 +5,10 @@
 // inventory errors naming file:line.
 import { createHash } from "node:crypto";
 import { hostsOf, InventoryError, type Inventory, type VarDef, type VarSet } from "../inventory/index.js";
-import { formatIpv4, ipv4ToNumber, isHostAddress, isRouterId, isUnicastIpv4, MAX_PREFIXES, parseCidr, parseSubnet, type Subnet } from "../fields/ipv4.js";
+import { allocationSchema } from "../fields/allocation.js";
+import { formatIpv4, ipv4ToNumber, isHostAddress, isRouterId, isUnicastIpv4, MAX_PREFIXES, parseCidr, parseSubnet, type Cidr, type Subnet } from "../fields/ipv4.js";
+import { describeIssues } from "../fields/issues.js";
+import { cidrContains, formatPrefixRange, parsePrefixRange, type PrefixRange } from "../fields/prefix-range.js";
 import { MESH_NAME } from "../fields/names.js";
 import { isTincKeyExpire, TINC_KEY_EXPIRE } from "../fields/tinc.js";
 
@@ -41,20 +44,149 @@ function meshSubnet(text: string): Subnet | undefined {
   return subnet && isUnicastIpv4(formatIpv4(subnet.network)) ? subnet : undefined;
 }
 
-/** bgp_announce, a prefix or a list of them (the bird and agent templates take both). */
-function checkAnnounce(inv: Inventory, h: string, def: VarDef | undefined): void {
-  if (!def || def.value === null || def.value === undefined) return;
+/**
+ * bgp_announce or bgp_anycast: a prefix or a list of them (the bird and agent templates take both),
+ * each in the agent's spelling, none twice. Unset: an empty list.
+ */
+function prefixList(inv: Inventory, h: string, def: VarDef | undefined, key: string): string[] {
+  if (!def || def.value === null || def.value === undefined) return [];
   const list = typeof def.value === "string" ? [def.value] : def.value;
-  if (!Array.isArray(list)) throw errorAt(def, inv, h, "bgp_announce", "must be a prefix like 192.0.2.0/24 or a list of them");
-  if (list.length > MAX_PREFIXES) throw errorAt(def, inv, h, "bgp_announce", `lists ${list.length} prefixes: at most ${MAX_PREFIXES}`);
+  if (!Array.isArray(list)) throw errorAt(def, inv, h, key, "must be a prefix like 192.0.2.0/24 or a list of them");
+  if (list.length > MAX_PREFIXES) throw errorAt(def, inv, h, key, `lists ${list.length} prefixes: at most ${MAX_PREFIXES}`);
   const seen = new Set<string>();
   for (const item of list) {
     const prefix = String(item);
     if (typeof item !== "string" || !parseCidr(prefix)) {
-      throw errorAt(def, inv, h, "bgp_announce", `'${prefix}' is not an IPv4 network like 192.0.2.0/24 with no host bits set (no leading zeros)`);
+      throw errorAt(def, inv, h, key, `'${prefix}' is not an IPv4 network like 192.0.2.0/24 with no host bits set (no leading zeros)`);
     }
-    if (seen.has(prefix)) throw errorAt(def, inv, h, "bgp_announce", `${prefix} is announced twice`);
+    if (seen.has(prefix)) throw errorAt(def, inv, h, key, `${prefix} is ${key === "bgp_announce" ? "announced" : "listed"} twice`);
     seen.add(prefix);
+  }
+  return list as string[];
+}
+
+/** bgp_allowed_prefixes: prefix ranges ("198.51.100.0/24 ge 26 le 28"), each with its text, none twice. */
+function rangeList(inv: Inventory, h: string, def: VarDef | undefined): { range: PrefixRange; written: string }[] {
+  const key = "bgp_allowed_prefixes";
+  if (!def || def.value === null || def.value === undefined) return [];
+  const list = typeof def.value === "string" ? [def.value] : def.value;
+  if (!Array.isArray(list)) throw errorAt(def, inv, h, key, "must be a list of prefix ranges like 198.51.100.0/24 le 28");
+  if (list.length > MAX_PREFIXES) throw errorAt(def, inv, h, key, `lists ${list.length} ranges: at most ${MAX_PREFIXES}`);
+  const ranges = new Map<string, { range: PrefixRange; written: string }>();
+  for (const item of list) {
+    const parsed = typeof item === "string" ? parsePrefixRange(item) : { problem: "is not text" };
+    if ("problem" in parsed) throw errorAt(def, inv, h, key, `'${String(item)}' ${parsed.problem}`);
+    const same = formatPrefixRange(parsed);
+    if (ranges.has(same)) throw errorAt(def, inv, h, key, `${item} is listed twice (as ${ranges.get(same)!.written})`);
+    ranges.set(same, { range: parsed, written: item });
+  }
+  return [...ranges.values()];
+}
+
+/** A yes/no variable: true or false (also as text, as `-e key=value` gives it); unset is false. */
+function flag(inv: Inventory, h: string, def: VarDef | undefined, key: string): boolean {
+  const value = def?.value;
+  if (value === null || value === undefined || value === false || value === "false") return false;
+  if (value === true || value === "true") return true;
+  throw errorAt(def, inv, h, key, "must be true or false");
+}
+
+interface Underlay {
+  host: string;
+  address: string;
+  cidr: Cidr;
+}
+
+/**
+ * Why a prefix must not be announced into the mesh, if it must not: it overlaps the mesh subnet
+ * (tinc carries those addresses), or it holds an address the hosts reach each other at underneath
+ * the mesh (a host would then send tinc's own packets into the mesh they make).
+ */
+function overlapProblem(cidr: Cidr, shown: string, subnets: Map<string, Cidr>, underlays: Underlay[]): string | undefined {
+  for (const [text, subnet] of subnets) {
+    if (cidrContains(cidr, subnet) || cidrContains(subnet, cidr)) {
+      return `${shown} overlaps mesh_subnet ${text}: the mesh's own addresses are routed by tinc, not announced over BGP`;
+    }
+  }
+  const u = underlays.find((x) => cidrContains(cidr, x.cidr));
+  return u && `${shown} contains ${u.host}'s underlay address ${u.address}: announcing it would pull the underlay traffic into the mesh`;
+}
+
+/**
+ * The prefix rules, for every mesh host, before any host is contacted: bgp_announce and
+ * bgp_allowed_prefixes keep clear of the mesh subnet and of every host's underlay address, a
+ * default route needs bgp_allow_default, and a prefix two hosts announce is anycast on both.
+ * Each mesh host gets its bgp_allocation (src/fields/allocation.ts): what it may announce.
+ */
+function checkPrefixes(inv: Inventory, mesh: string[], vars: (h: string) => VarSet, underlay: (h: string) => string, derived: Map<string, Record<string, unknown>>): void {
+  const subnets = new Map(mesh.map((h) => text(vars(h), "mesh_subnet") ?? "10.0.0.0/24").map((t) => [t, parseCidr(t)!]));
+  const underlays = [...inv.hosts.keys()].flatMap((host) => {
+    const address = underlay(host);
+    const n = ipv4ToNumber(address);
+    return n === undefined ? [] : [{ host, address, cidr: { network: n, prefixlen: 32 } }];
+  });
+  const owners = new Map<string, string>();
+  const anycasts = new Map<string, Set<string>>();
+  for (const h of mesh) {
+    const announceDef = vars(h).get("bgp_announce");
+    const anycastDef = vars(h).get("bgp_anycast");
+    const allowedDef = vars(h).get("bgp_allowed_prefixes");
+    const announce = prefixList(inv, h, announceDef, "bgp_announce");
+    const anycast = new Set(prefixList(inv, h, anycastDef, "bgp_anycast"));
+    anycasts.set(h, anycast);
+    const allowed = rangeList(inv, h, allowedDef);
+    const allowDefault = flag(inv, h, vars(h).get("bgp_allow_default"), "bgp_allow_default");
+    const defaultRoute = (shown: string) => `${shown} is a default route: set bgp_allow_default: true on ${h} to announce it`;
+
+    for (const prefix of announce) {
+      const cidr = parseCidr(prefix)!;
+      if (cidr.prefixlen === 0) {
+        if (!allowDefault) throw errorAt(announceDef, inv, h, "bgp_announce", defaultRoute(prefix));
+        continue;
+      }
+      const problem = overlapProblem(cidr, prefix, subnets, underlays);
+      if (problem) throw errorAt(announceDef, inv, h, "bgp_announce", problem);
+    }
+    for (const { range, written: shown } of allowed) {
+      const cidr = parseCidr(range.prefix)!;
+      if (cidr.prefixlen === 0 && range.ge === 0 && !allowDefault) throw errorAt(allowedDef, inv, h, "bgp_allowed_prefixes", defaultRoute(shown));
+      if (range.le === 0) continue; // the default route alone, allowed
+      const problem = overlapProblem(cidr, shown, subnets, underlays);
+      if (problem) throw errorAt(allowedDef, inv, h, "bgp_allowed_prefixes", problem);
+    }
+    for (const prefix of anycast) {
+      if (!announce.includes(prefix)) {
+        throw errorAt(anycastDef, inv, h, "bgp_anycast", `${prefix} is not in ${h}'s bgp_announce: an anycast prefix is one the host announces`);
+      }
+    }
+    for (const prefix of announce) {
+      const other = owners.get(prefix);
+      if (other === undefined) owners.set(prefix, h);
+      else if (!anycast.has(prefix) || !anycasts.get(other)!.has(prefix)) {
+        throw errorAt(announceDef, inv, h, "bgp_announce", `${prefix} is also announced by ${other}: list it in bgp_anycast of both hosts to announce it from both`);
+      }
+    }
+
+    const d = derived.get(h)!;
+    const exact = announce.map((prefix) => ({ prefix, ge: parseCidr(prefix)!.prefixlen, le: parseCidr(prefix)!.prefixlen }));
+    const unique = new Map([...exact, ...allowed.map((a) => a.range)].map((r) => [`${r.prefix} ${r.ge} ${r.le}`, r]));
+    const order = (r: PrefixRange) => [parseCidr(r.prefix)!.network, parseCidr(r.prefix)!.prefixlen, r.ge, r.le];
+    const prefixes = [...unique.values()].sort((a, b) => {
+      const [x, y] = [order(a), order(b)];
+      return x.map((v, i) => v - y[i]!).find((diff) => diff !== 0) ?? 0;
+    });
+    const allocation = {
+      version: 1,
+      name: String(userSet(vars(h), "tinc_name")?.value ?? d["tinc_name"]),
+      meshAddress: String(userSet(vars(h), "mesh_address")?.value ?? d["mesh_address"]),
+      routerId: String(d["router_id"]),
+      prefixes,
+    };
+    const checked = allocationSchema.safeParse(allocation);
+    if (!checked.success) {
+      throw errorAt(undefined, inv, h, "bgp_allocation", `the derived allocation is invalid: ${describeIssues(checked.error.issues, allocation).join("; ")}`);
+    }
+    d["bgp_allocation"] = checked.data;
   }
 }
 
@@ -148,8 +280,9 @@ export function deriveMeshVars(inv: Inventory, resolved: Resolved): Map<string, 
   }
 
   // Announced prefixes: the agent's rule for its "prefixes" (it refuses its whole config over one
-  // bad prefix), checked here so that the run stops before any host is contacted.
-  for (const h of mesh) checkAnnounce(inv, h, vars(h).get("bgp_announce"));
+  // bad prefix), and the rules of the mesh as a whole, checked here so that the run stops before
+  // any host is contacted.
+  checkPrefixes(inv, mesh, vars, underlay, derived);
 
   // etcd: an odd number of members keeps a quorum through the loss of one (or two, with five).
   const members = inv.groups.has(ETCD_GROUP) ? hostsOf(inv, ETCD_GROUP) : [];

@@ -8,6 +8,12 @@ export const notify = z.union([text, z.array(text)], { error: "expected a handle
 
 export const when = z.union([text, z.boolean()], { error: "expected an expression (text) or true/false" }).optional();
 
+/** Fixed names, never templates: a run picks resources by them before anything is rendered. */
+const tagName = z.string().regex(/^[A-Za-z0-9_.-]+$/, { error: "expected a tag name: letters, digits, _ . -" });
+
+/** `tags:` of a resource (beside its kind, read by the role loader for every kind) or of a handler. */
+export const tags = z.union([tagName, z.array(tagName)], { error: "expected a tag name or a list of them" }).optional();
+
 /** owner, group and mode of a file or folder */
 export const ownership = {
   owner: text.optional(),

@@ -9,8 +9,12 @@ import type { Project } from "./model.js";
  * What one host should look like: the resources of its roles (play order, then role order, then file
  * order) with `when:` applied and every template rendered with its variables, and its roles' handlers.
  * The first problem is an InventoryError naming the role file or template and line; none holds a secret.
+ *
+ * `only`: a host in the run for one duty (src/mesh/also-needed.ts) gets only the resources tagged
+ * with it and the handlers they notify (or that carry the tag); nothing else of its roles is even
+ * rendered, so neither the rest of its plan nor the run's -e values reach it.
  */
-export function desiredState(project: Project, inv: Inventory, host: string): DesiredHost {
+export function desiredState(project: Project, inv: Inventory, host: string, only?: string): DesiredHost {
   const table = hostTable(project, inv);
   const roles = table.roles.get(host);
   if (!roles) throw new InventoryError({ file: inv.file, line: 0, column: 0, host }, `unknown host '${host}'`);
@@ -22,7 +26,9 @@ export function desiredState(project: Project, inv: Inventory, host: string): De
     const role = project.roles.get(name);
     if (!role) continue;
     const expander = new Expander(role.renderer, scope, project.pki);
+    const notified = new Set<string>();
     for (const r of role.resources) {
+      if (only !== undefined && !r.tags?.includes(only)) continue;
       const res = expander.resource(r);
       if (!res) continue;
       const kind = kindOf(res.kind);
@@ -37,8 +43,10 @@ export function desiredState(project: Project, inv: Inventory, host: string): De
         byPath.set(path, res);
       }
       resources.push(res);
+      for (const n of res.notify ?? []) notified.add(n);
     }
     for (const h of role.handlers.values()) {
+      if (only !== undefined && !notified.has(h.name) && !h.tags?.includes(only)) continue;
       const handler = expander.handler(h);
       const same = handlers.get(h.name);
       if (same && same.run !== handler.run) {

@@ -17,6 +17,8 @@ export interface RoleResource {
   /** the item's place as the user named the file, for errors */
   at: SourcePos;
   when?: When;
+  /** its `tags:`: a run that needs only one duty of a host keeps only the resources tagged with it */
+  tags?: string[];
   item: unknown;
 }
 
@@ -26,6 +28,7 @@ export interface RoleHandler {
   action: { service: Str; verb: "restart" | "reload" } | { command: Str };
   serial?: true | Str;
   wait?: { command: Str; timeoutSec: number };
+  tags?: string[];
   where: string;
   at: SourcePos;
 }

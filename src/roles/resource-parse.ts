@@ -1,5 +1,5 @@
 // One `resources:` item of a role file → a RoleResource, checked as far as it can be without a
-// host. What is the same for every kind is here (the one-key map, `when:`, `notify:`, static paths);
+// host. What is the same for every kind is here (the one-key map, `when:`, `tags:`, `notify:`, static paths);
 // the settings are the form's own (src/resources/<kind>.ts), found in the registry by the item's key.
 import { isMap, isScalar, isSeq, type Pair } from "yaml";
 import { InventoryError } from "../inventory/index.js";
@@ -7,7 +7,7 @@ import { posOf, type YamlSource } from "../inventory/index.js";
 import { hasTemplateSyntax, type TemplateRenderer } from "../render/index.js";
 import type { ParseApi, Str } from "../resources/kind.js";
 import { FORM_KEYS, formOf } from "../resources/registry.js";
-import { when as whenSchema } from "../resources/schema-parts.js";
+import { tags as tagsSchema, when as whenSchema } from "../resources/schema-parts.js";
 import type { RoleHandler, RoleResource, When } from "./model.js";
 import { absolutePathProblem } from "./paths.js";
 import { errorAt, keyPathOf, nodeAt, stringAt, validateNode } from "./yaml-check.js";
@@ -24,6 +24,9 @@ export interface ParseContext {
 
 type Settings = Record<string, unknown> & { notify?: string | string[]; when?: string | boolean; mode?: string };
 
+/** Settings of every kind written beside the kind, as in Ansible (`when:` may also be among the settings). */
+const BESIDE = ["when", "tags"];
+
 const keyText = (p: Pair): string => (isScalar(p.key) ? String(p.key.source ?? p.key.value) : "");
 
 export function parseResource(ctx: ParseContext, item: unknown, index: number): RoleResource {
@@ -35,11 +38,11 @@ export function parseResource(ctx: ParseContext, item: unknown, index: number): 
   if (!isMap(item)) throw errorAt(src, item, [], itemKey, `${oneKeyMap} (kinds: ${kinds})`);
   for (const pair of item.items) {
     const name = keyText(pair);
-    if (name !== "when" && !formOf(name)) {
+    if (!BESIDE.includes(name) && !formOf(name)) {
       throw new InventoryError({ ...posOf(src, pair.key), key: itemKey }, `unknown resource kind '${name}' (kinds: ${kinds})`);
     }
   }
-  const forms = item.items.filter((p) => keyText(p) !== "when");
+  const forms = item.items.filter((p) => !BESIDE.includes(keyText(p)));
   const [formPair, extra] = forms;
   if (!formPair) throw errorAt(src, item, [], itemKey, `${oneKeyMap}: no resource kind given`);
   if (extra) throw new InventoryError({ ...posOf(src, extra.key), key: itemKey }, `one resource per item: '${keyText(formPair)}' and '${keyText(extra)}' are both here`);
@@ -58,6 +61,7 @@ export function parseResource(ctx: ParseContext, item: unknown, index: number): 
     return { text: fallback ?? "", at: { ...at, key: keyPathOf(key, [field]) } };
   };
   const whenPart = optionalWhen(ctx, item, node, data, key);
+  const tagList = optionalTags(ctx, item, key);
   const notify = checkNotify(ctx, node, data.notify, key);
   const api: ParseApi = {
     data,
@@ -84,7 +88,7 @@ export function parseResource(ctx: ParseContext, item: unknown, index: number): 
     const problem = value && !hasTemplateSyntax(value.text) ? absolutePathProblem(value.text) : undefined;
     if (value && problem) throw new InventoryError(value.at, problem);
   }
-  return { form: form.key, where: `${ctx.rel}:${at.line}`, at, ...whenPart, item: parsed };
+  return { form: form.key, where: `${ctx.rel}:${at.line}`, at, ...whenPart, ...(tagList.length > 0 && { tags: tagList }), item: parsed };
 }
 
 /** `when:` beside the kind (Ansible's place) or among the settings, not both. */
@@ -96,6 +100,17 @@ function optionalWhen(ctx: ParseContext, item: unknown, node: unknown, data: Set
   if (value === undefined || typeof value === "boolean") return value === undefined ? {} : { when: value };
   const at = outer ? stringAt(ctx.src, item, ["when"], itemKey, posOf(ctx.src, item)) : stringAt(ctx.src, node, ["when"], key, posOf(ctx.src, node));
   return { when: { text: value, at } };
+}
+
+/**
+ * `tags:` beside the kind, as Ansible has it, for every kind alike (the forms' own settings do not
+ * know it): a tag name or a list of them.
+ */
+function optionalTags(ctx: ParseContext, item: unknown, key: string): string[] {
+  const outer = nodeAt(ctx.src, item, ["tags"]);
+  const itemKey = key.slice(0, key.lastIndexOf("."));
+  const value = outer === undefined ? undefined : validateNode(ctx.src, outer, tagsSchema, `${itemKey}.tags`);
+  return [...new Set(value === undefined ? [] : [value].flat())];
 }
 
 /** Handlers are looked up in the same role only: a role must work whatever roles a host has besides it. */

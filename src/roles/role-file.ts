@@ -80,7 +80,8 @@ function readHandlers(src: YamlSource, node: unknown, rel: string): Map<string, 
       data.wait !== undefined
         ? { command: { text: data.wait, at: stringAt(src, value, ["wait"], key, at) }, timeoutSec: data.wait_timeout ?? 60 }
         : undefined;
-    handlers.set(name, { name, action, ...(serial !== undefined && { serial }), ...(wait && { wait }), where: `${rel}:${at.line}`, at });
+    const tags = data.tags === undefined ? [] : [...new Set([data.tags].flat())];
+    handlers.set(name, { name, action, ...(serial !== undefined && { serial }), ...(wait && { wait }), ...(tags.length > 0 && { tags }), where: `${rel}:${at.line}`, at });
   }
   return handlers;
 }

@@ -2,6 +2,7 @@
 // src/resources/). Only types and fixed formats are checked here; what needs the rest of the role
 // (handler names) or a host (rendered paths) is checked in role-file.ts and expand.ts.
 import { z } from "zod";
+import { tags } from "../resources/schema-parts.js";
 
 const text = z.string();
 
@@ -13,6 +14,7 @@ export const handlerSchema = z.strictObject({
   serial_if: text.optional(),
   wait: text.optional(),
   wait_timeout: z.number({ error: "expected a number of seconds" }).int().positive().optional(),
+  tags,
 });
 
 export const siteSchema = z.array(

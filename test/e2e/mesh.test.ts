@@ -22,7 +22,7 @@ function inventory(meshHosts: number, extraVars = ""): string {
     meshInventory(lab, {
       mesh: lab.hosts.slice(0, meshHosts),
       vars: `    etcd_cluster_token: !secret ${TOKEN}\n${extraVars}`,
-      meshExtra: "      vars:\n        bgp_announce: [192.168.77.0/24]\n",
+      meshExtra: "      vars:\n        bgp_announce: [192.168.77.0/24]\n        bgp_anycast: [192.168.77.0/24]\n",
       etcd: ["node1", "node2", "node3"],
     }),
   );

@@ -3,6 +3,7 @@ import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { afterAll, describe, expect, it } from "vitest";
 import { loadInventory, resolveHostVars } from "../../../src/inventory/index.js";
+import { allocationCovers, allocationSchema } from "../../../src/fields/allocation.js";
 import { deriveMeshVars } from "../../../src/mesh/derive.js";
 
 const dir = mkdtempSync(join(tmpdir(), "bgpmesh-mesh-"));
@@ -115,5 +116,114 @@ describe("mesh variables", () => {
     const { derived } = await derive(mesh("        a: { ansible_host: 192.0.2.1, mesh_address: 10.0.0.17 }\n        b: { ansible_host: 192.0.2.2 }\n"));
     expect(derived.get("a")!["mesh_mac"]).toBe("02:b6:0a:00:00:11");
     expect(derived.get("b")!["mesh_mac"]).toMatch(/^02:b6:0a:00:00:[0-9a-f]{2}$/);
+  });
+
+  describe("announced prefixes across the mesh", () => {
+    it("refuses a prefix that contains or lies in the mesh subnet", async () => {
+      await expect(derive(mesh("        a: { bgp_announce: [10.0.0.0/16] }\n"))).rejects.toThrow(
+        /inv-\w+\.yml:5:14: bgp_announce: a: 10\.0\.0\.0\/16 overlaps mesh_subnet 10\.0\.0\.0\/24: the mesh's own addresses are routed by tinc, not announced over BGP$/,
+      );
+      await expect(derive(mesh("        a: { bgp_announce: [10.9.0.0/26] }\n", "      vars:\n        mesh_subnet: 10.9.0.0/24\n"))).rejects.toThrow(
+        /inv-\w+\.yml:5:14: bgp_announce: a: 10\.9\.0\.0\/26 overlaps mesh_subnet 10\.9\.0\.0\/24: /,
+      );
+    });
+
+    it("refuses a prefix that holds a host's underlay address", async () => {
+      const hosts = "        a: { ansible_host: 192.0.2.11, bgp_announce: [198.51.100.0/24] }\n        b: { ansible_host: 198.51.100.7 }\n";
+      await expect(derive(mesh(hosts))).rejects.toThrow(
+        /inv-\w+\.yml:5:40: bgp_announce: a: 198\.51\.100\.0\/24 contains b's underlay address 198\.51\.100\.7: announcing it would pull the underlay traffic into the mesh$/,
+      );
+      // tinc_address is the underlay address when set; a host outside the mesh counts too.
+      const other = "        a: { bgp_announce: [203.0.113.0/25] }\n    monitor:\n      hosts:\n        m: { ansible_host: 203.0.113.9 }\n";
+      await expect(derive(mesh(other))).rejects.toThrow(/:5:14: bgp_announce: a: 203\.0\.113\.0\/25 contains m's underlay address 203\.0\.113\.9: /);
+      await expect(derive(mesh("        a: { tinc_address: 203.0.113.200, ansible_host: 192.0.2.1, bgp_announce: [203.0.113.128/25] }\n"))).rejects.toThrow(
+        /:5:68: bgp_announce: a: 203\.0\.113\.128\/25 contains a's underlay address 203\.0\.113\.200: /,
+      );
+      await expect(derive(mesh("        a: { ansible_host: 192.0.2.1, bgp_announce: [203.0.113.0/25] }\n        b: { ansible_host: 203.0.113.200 }\n"))).resolves.toBeDefined();
+    });
+
+    it("refuses a default route unless the host sets bgp_allow_default", async () => {
+      await expect(derive(mesh("        a: { bgp_announce: [0.0.0.0/0] }\n"))).rejects.toThrow(
+        /inv-\w+\.yml:5:14: bgp_announce: a: 0\.0\.0\.0\/0 is a default route: set bgp_allow_default: true on a to announce it$/,
+      );
+      await expect(derive(mesh("        a: { bgp_allowed_prefixes: [0.0.0.0/0 le 8] }\n"))).rejects.toThrow(
+        /:5:14: bgp_allowed_prefixes: a: 0\.0\.0\.0\/0 le 8 is a default route: set bgp_allow_default: true on a to announce it$/,
+      );
+      await expect(derive(mesh("        a: { bgp_announce: [0.0.0.0/0], bgp_allow_default: maybe }\n"))).rejects.toThrow(/:5:41: bgp_allow_default: a: must be true or false$/);
+      const hosts = "        a: { ansible_host: 192.0.2.1, bgp_announce: [0.0.0.0/0], bgp_allow_default: true }\n        b: { ansible_host: 192.0.2.2, bgp_allow_default: true, bgp_allowed_prefixes: [0.0.0.0/0] }\n";
+      const { derived } = await derive(mesh(hosts));
+      expect((derived.get("a")!["bgp_allocation"] as { prefixes: unknown[] }).prefixes).toEqual([{ prefix: "0.0.0.0/0", ge: 0, le: 0 }]);
+      // Allowed to announce the default route is not allowed to announce everything.
+      await expect(derive(mesh("        a: { bgp_allow_default: true, bgp_allowed_prefixes: [0.0.0.0/0 le 32] }\n"))).rejects.toThrow(
+        /:5:39: bgp_allowed_prefixes: a: 0\.0\.0\.0\/0 le 32 overlaps mesh_subnet 10\.0\.0\.0\/24: /,
+      );
+    });
+
+    it("refuses two hosts announcing one prefix unless both list it in bgp_anycast", async () => {
+      await expect(derive(mesh("        a: { bgp_announce: [198.51.100.0/24] }\n        b: { bgp_announce: [192.0.2.0/24, 198.51.100.0/24] }\n"))).rejects.toThrow(
+        /inv-\w+\.yml:6:14: bgp_announce: b: 198\.51\.100\.0\/24 is also announced by a: list it in bgp_anycast of both hosts to announce it from both$/,
+      );
+      const one = "        a: { bgp_announce: [198.51.100.0/24], bgp_anycast: [198.51.100.0/24] }\n        b: { bgp_announce: [198.51.100.0/24] }\n";
+      await expect(derive(mesh(one))).rejects.toThrow(/:6:14: bgp_announce: b: 198\.51\.100\.0\/24 is also announced by a: /);
+      // A group's vars give every host the prefix: anycast, said once for all of them.
+      const group = "        a:\n        b:\n        c:\n      vars:\n        bgp_announce: [198.51.100.0/24]\n        bgp_anycast: [198.51.100.0/24]\n";
+      const { derived } = await derive(mesh(group));
+      expect(derived.get("c")!["bgp_allocation"]).toMatchObject({ prefixes: [{ prefix: "198.51.100.0/24", ge: 24, le: 24 }] });
+    });
+
+    it("refuses an anycast prefix the host does not announce", async () => {
+      await expect(derive(mesh("        a: { bgp_announce: [192.0.2.0/24], bgp_anycast: [198.51.100.0/24] }\n"))).rejects.toThrow(
+        /inv-\w+\.yml:5:44: bgp_anycast: a: 198\.51\.100\.0\/24 is not in a's bgp_announce: an anycast prefix is one the host announces$/,
+      );
+      await expect(derive(mesh("        a: { bgp_announce: [192.0.2.0/24], bgp_anycast: [192.0.2.1/24] }\n"))).rejects.toThrow(
+        /:5:44: bgp_anycast: a: '192\.0\.2\.1\/24' is not an IPv4 network like 192\.0\.2\.0\/24 with no host bits set/,
+      );
+    });
+
+    it("reads bgp_allowed_prefixes as prefix-list entries and checks them like announced prefixes", async () => {
+      const at = (entry: string) => derive(mesh(`        a:\n`, `      vars:\n        bgp_allowed_prefixes: ["${entry}"]\n`));
+      await expect(at("198.51.100.0/24 le 20")).rejects.toThrow(
+        /inv-\w+\.yml:7:9: bgp_allowed_prefixes: a: '198\.51\.100\.0\/24 le 20' has le 20: it must be from 24 \(the prefix's length\) to 32$/,
+      );
+      await expect(at("198.51.100.0/24 ge 33")).rejects.toThrow(/:7:9: bgp_allowed_prefixes: a: '198\.51\.100\.0\/24 ge 33' has ge 33: it must be from 24 \(the prefix's length\) to 32$/);
+      await expect(at("198.51.100.0/24 ge 28 le 26")).rejects.toThrow(/:7:9: bgp_allowed_prefixes: a: '198\.51\.100\.0\/24 ge 28 le 26' has ge 28 above le 26$/);
+      await expect(at("198.51.100.0/24 le 28 ge 26")).rejects.toThrow(
+        /:7:9: bgp_allowed_prefixes: a: '198\.51\.100\.0\/24 le 28 ge 26' is not a prefix range like 198\.51\.100\.0\/24, 198\.51\.100\.0\/24 le 28 or 198\.51\.100\.0\/24 ge 26 le 28 \(no host bits set, no leading zeros\)$/,
+      );
+      await expect(at("198.51.100.1/24")).rejects.toThrow(/:7:9: bgp_allowed_prefixes: a: '198\.51\.100\.1\/24' is not a prefix range like /);
+      await expect(at("10.0.0.0/8 ge 24 le 24")).rejects.toThrow(/:7:9: bgp_allowed_prefixes: a: 10\.0\.0\.0\/8 ge 24 le 24 overlaps mesh_subnet 10\.0\.0\.0\/24: /);
+      await expect(derive(mesh("        a: { ansible_host: 192.0.2.5, bgp_allowed_prefixes: [192.0.2.0/24 ge 25] }\n"))).rejects.toThrow(
+        /:5:39: bgp_allowed_prefixes: a: 192\.0\.2\.0\/24 ge 25 contains a's underlay address 192\.0\.2\.5: announcing it would pull the underlay traffic into the mesh$/,
+      );
+      await expect(derive(mesh("        a: { bgp_allowed_prefixes: [198.51.100.0/24 le 28, 198.51.100.0/24 ge 24 le 28] }\n"))).rejects.toThrow(
+        /:5:14: bgp_allowed_prefixes: a: 198\.51\.100\.0\/24 ge 24 le 28 is listed twice \(as 198\.51\.100\.0\/24 le 28\)$/,
+      );
+    });
+
+    it("derives each mesh host's allocation: announced prefixes as exact ranges, then the allowed ones, sorted, once", async () => {
+      const hosts =
+        "        a: { mesh_address: 10.0.0.5, bgp_announce: [203.0.113.0/24, 198.51.100.0/26], bgp_allowed_prefixes: [198.51.100.0/24 ge 26 le 28, 198.51.100.0/26, 192.0.2.0/24 le 25] }\n" +
+        "        b-2: { router_id: 1.1.1.1 }\n";
+      const { derived } = await derive(mesh(hosts));
+      const a = allocationSchema.parse(derived.get("a")!["bgp_allocation"]);
+      expect(a).toEqual({
+        version: 1,
+        name: "a",
+        meshAddress: "10.0.0.5",
+        routerId: "10.0.0.5",
+        prefixes: [
+          { prefix: "192.0.2.0/24", ge: 24, le: 25 },
+          { prefix: "198.51.100.0/24", ge: 26, le: 28 },
+          { prefix: "198.51.100.0/26", ge: 26, le: 26 },
+          { prefix: "203.0.113.0/24", ge: 24, le: 24 },
+        ],
+      });
+      expect(allocationCovers(a, "198.51.100.64/27")).toBe(true);
+      expect(allocationCovers(a, "198.51.100.0/29")).toBe(false);
+      expect(allocationCovers(a, "192.0.2.128/25")).toBe(true);
+      expect(allocationCovers(a, "203.0.113.0/25")).toBe(false);
+      const b = allocationSchema.parse(derived.get("b-2")!["bgp_allocation"]);
+      expect(b).toEqual({ version: 1, name: "b_2", meshAddress: derived.get("b-2")!["mesh_address"], routerId: "1.1.1.1", prefixes: [] });
+    });
   });
 });

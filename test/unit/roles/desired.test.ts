@@ -175,3 +175,39 @@ describe("when:", () => {
     expect(desiredState(project, inv, "b").resources).toHaveLength(1);
   });
 });
+
+describe("tags:", () => {
+  const yaml = [
+    "resources:",
+    "  - package: [x]",
+    "    tags: duty",
+    "  - directory: { path: /d, notify: reload d }",
+    "  - command: { name: c, run: 'true', notify: [restart d] }",
+    "    tags: [duty, other]",
+    "  - copy: { content: hi, dest: /d/y }",
+    "    tags: [other]",
+    "handlers:",
+    "  restart d: { service: d }",
+    "  reload d: { service: d, action: reload }",
+    "  audit: { command: 'true', tags: [duty] }",
+    "",
+  ].join("\n");
+
+  it("a host restricted to a tag gets only the resources carrying it, and the handlers they notify or that carry it", async () => {
+    const { project, inv } = await setup(oneRole(yaml));
+    const duty = desiredState(project, inv, "a", "duty");
+    expect(duty.resources.map((r) => `${r.kind} ${r.origin.where}`)).toEqual(["package roles/t/role.yml:2", "command roles/t/role.yml:5"]);
+    expect(duty.handlers.map((h) => h.name)).toEqual(["restart d", "audit"]);
+    expect(desiredState(project, inv, "a", "none")).toMatchObject({ resources: [], handlers: [] });
+    // Without a restriction tags change nothing.
+    const all = desiredState(project, inv, "a");
+    expect(all.resources).toHaveLength(4);
+    expect(all.handlers.map((h) => h.name)).toEqual(["restart d", "reload d", "audit"]);
+  });
+
+  it("a resource left out for the tag is not even rendered", async () => {
+    const { project, inv } = await setup(oneRole("resources:\n  - package: [x]\n    tags: [duty]\n  - copy: { content: '{{ nowhere }}', dest: /y }\n"));
+    expect(desiredState(project, inv, "a", "duty").resources).toHaveLength(1);
+    expect(() => desiredState(project, inv, "a")).toThrow(/'nowhere' is undefined/);
+  });
+});

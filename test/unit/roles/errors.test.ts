@@ -86,6 +86,16 @@ describe("role files: every error names role.yml:line:column and the key", () =>
     expect(await role("handlers:\n  h: { command: x, action: reload }\n")).toBe("roles/t/role.yml:2:28: handlers.h.action: 'action' goes with 'service', not 'command'");
   });
 
+  it("tags that are not fixed names", async () => {
+    expect(await role("resources:\n  - package: [x]\n    tags: [ok, 'no spaces']\n")).toBe(
+      'roles/t/role.yml:3:16: resources[0].tags[1]: expected a tag name: letters, digits, _ . -, got "no spaces"',
+    );
+    expect(await role("resources:\n  - package: [x]\n    tags: { a: b }\n")).toBe("roles/t/role.yml:3:11: resources[0].tags: expected a tag name or a list of them, got a map");
+    expect(await role("handlers:\n  h: { command: x, tags: '{{ t }}' }\n")).toBe(
+      'roles/t/role.yml:2:26: handlers.h.tags: expected a tag name: letters, digits, _ . -, got "{{ t }}"',
+    );
+  });
+
   it("the same path managed twice on a host", async () => {
     const yaml = "resources:\n  - copy: { content: a, dest: /etc/x }\n  - directory: { path: /etc/d }\n  - template: { src: t.njk, dest: /etc//x/ }\n";
     expect(await role(yaml, { "t.njk": "b" })).toBe("roles/t/role.yml:4:5: /etc/x is managed twice on host a: here and at roles/t/role.yml:2");
