@@ -194,18 +194,22 @@ export function renderBirdPeers(config: AgentConfig, peers: readonly PeerRecord[
 
 /** The most routes one peer may have imported; beyond it BIRD drops the rest (action block). */
 export const IMPORT_LIMIT = 1000;
+/** The most routes one peer may send, refused ones included (they are kept, to be counted and shown). */
+export const RECEIVE_LIMIT = 2000;
 
 /**
  * The peer's channel, overriding the template's `import all`: a prefix set of its allocated ranges
  * (BIRD's `prefix{ge,le}`), anything else refused, the mesh subnet and a default route included
- * unless allocated. Only the filter changes when an allocation does, so `birdc configure`
- * re-imports the routes (route refresh) and keeps the session.
+ * unless allocated. Refused routes are kept as filtered, so `show protocols all` counts them and
+ * `show route filtered` shows them (the receive limit bounds what a peer can make us keep). Only
+ * the filter changes when an allocation does, so `birdc configure` re-imports the routes (route
+ * refresh) and keeps the session.
  */
 function importChannel(allocation: Allocation | undefined): string {
   const ranges = allocation?.prefixes ?? [];
   const set = ranges.map((r) => (r.ge === prefixLength(r.prefix) && r.le === r.ge ? r.prefix : `${r.prefix}{${r.ge},${r.le}}`));
   const filter = set.length ? `import filter { if net ~ [ ${set.join(", ")} ] then accept; reject; };` : "import none;";
-  return ` ipv4 { ${filter} import limit ${IMPORT_LIMIT} action block; };`;
+  return ` ipv4 { ${filter} import keep filtered on; receive limit ${RECEIVE_LIMIT} action block; import limit ${IMPORT_LIMIT} action block; };`;
 }
 
 const prefixLength = (prefix: string) => Number(prefix.slice(prefix.indexOf("/") + 1));

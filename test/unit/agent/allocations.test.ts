@@ -71,9 +71,9 @@ describe("allocations", () => {
     const d = desiredState(config({ requireAllocations: true, meshSubnet: "10.0.0.0/24" }), peers, new Map(), allocations);
     const conf = d.files.get("/etc/bird/peers.d/peers.conf")!;
     expect(conf).toContain(
-      "protocol bgp peer_node2 from mesh_peer { neighbor 10.0.0.2; ipv4 { import filter { if net ~ [ 198.51.100.0/26, 203.0.113.0/24{26,28} ] then accept; reject; }; import limit 1000 action block; }; }",
+      "protocol bgp peer_node2 from mesh_peer { neighbor 10.0.0.2; ipv4 { import filter { if net ~ [ 198.51.100.0/26, 203.0.113.0/24{26,28} ] then accept; reject; }; import keep filtered on; receive limit 2000 action block; import limit 1000 action block; }; }",
     );
-    expect(conf).toContain("protocol bgp peer_node3 from mesh_peer { neighbor 10.0.0.3; ipv4 { import none; import limit 1000 action block; }; }");
+    expect(conf).toContain("protocol bgp peer_node3 from mesh_peer { neighbor 10.0.0.3; ipv4 { import none; import keep filtered on; receive limit 2000 action block; import limit 1000 action block; }; }");
   });
 
   it("without allocations required, the peers file is what it was (the template's import all)", () => {
