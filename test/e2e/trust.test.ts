@@ -1,0 +1,203 @@
+// The trust boundary on real lab hosts (etcd over TLS, per-node rights): what a node with root on
+// itself does to the others. The controller publishes each node's allocation (/allocations/<name>,
+// root only); the agents take a peer only as far as its allocation says, and BIRD imports from a
+// peer only its allocated prefixes. Each attack is replayed and the victims are watched.
+import { readFileSync, writeFileSync } from "node:fs";
+import { join } from "node:path";
+import { beforeAll, describe, expect, it } from "vitest";
+import type { RunResult } from "../../src/util/exec.js";
+import { cli, ssh, sshOk, type LabInfo } from "../helpers/cli.js";
+import { labPerFile } from "../helpers/lab-per-file.js";
+import { meshInventory } from "../helpers/mesh-inventory.js";
+
+const NAME = "e2e-trust";
+let lab: LabInfo;
+let work: string;
+
+const ADDRESS: Record<string, string> = { node1: "10.0.0.11", node2: "10.0.0.12", node3: "10.0.0.13", node4: "10.0.0.14" };
+const NODE3_PREFIX = "198.51.100.0/26";
+const NODE3_MORE = "198.51.100.64/26";
+const NODE4_PREFIX = "203.0.113.0/28";
+
+/** The inventory, with node3's prefixes as given, and more of node4's own settings. */
+function inventory(node3: string[] = [NODE3_PREFIX], extra = ""): string {
+  const file = join(work, "inventory.yml");
+  const own: Record<string, string> = { node3: `, bgp_announce: [${node3.join(", ")}]`, node4: `, bgp_announce: [${NODE4_PREFIX}]` };
+  writeFileSync(file, meshInventory(lab, { hostVars: (h) => `, mesh_address: ${ADDRESS[h.name]}${own[h.name] ?? ""}${h.name === "node4" ? extra : ""}` }));
+  return file;
+}
+
+async function tool(...args: string[]): Promise<RunResult> {
+  return cli(...args, "--no-color");
+}
+async function toolOk(...args: string[]): Promise<string> {
+  const r = await tool(...args);
+  if (r.code !== 0) throw new Error(`bgpmesh-provision ${args.join(" ")} exited ${r.code}:\n${r.stderr}${r.stdout}`);
+  return r.stdout + r.stderr;
+}
+/** etcdctl on a host as that host (its own certificate): all an attacker with root on it has. */
+const asNode = (host: string, args: string) => ssh(lab, host, `set -a; . /etc/bgpmesh/etcd.env; set +a; etcdctl ${args} 2>&1`);
+/** The lines of `birdc show protocols` for Established peer sessions, name and since. */
+const sessions = async (host: string) =>
+  (await sshOk(lab, host, "birdc -r show protocols"))
+    .split("\n")
+    .filter((l) => /^peer_\S+.*Established/.test(l))
+    .map((l) => l.split(/\s+/).slice(0, 1).concat(l.split(/\s+/).slice(4, 5)).join(" "));
+const routes = (host: string) => sshOk(lab, host, "ip -o -4 route show proto bird");
+const metric = async (host: string, name: string) => Number(new RegExp(`^${name} (\\d+)`, "m").exec(await sshOk(lab, host, "curl -s http://127.0.0.1:2112/metrics"))?.[1]);
+const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
+
+/** Samples `host`'s sessions every 0.3 s while `during` runs, and `settle` ms after. */
+async function watchSessions(host: string, during: () => Promise<void>, settle: number): Promise<string[][]> {
+  let on = true;
+  const samples: string[][] = [];
+  const sampler = (async () => {
+    while (on) {
+      samples.push(await sessions(host));
+      await sleep(300);
+    }
+  })();
+  await during();
+  await sleep(settle);
+  on = false;
+  await sampler;
+  return samples;
+}
+
+/** node's own record as its agent put it. */
+const ownRecord = async (host: string) => JSON.parse((await asNode(host, `get /peers/${host} --print-value-only`)).stdout.trim()) as Record<string, unknown>;
+
+/** node's own record, rewritten as the node itself may (its agent stopped first, so it stays). */
+async function forgeOwnRecord(host: string, record: Record<string, unknown>, change: Record<string, unknown>): Promise<void> {
+  await sshOk(lab, host, "systemctl stop bgpmesh-agent");
+  const put = await ssh(lab, host, `set -a; . /etc/bgpmesh/etcd.env; set +a; etcdctl put /peers/${host} -- <<'EOF'\n${JSON.stringify({ ...record, ...change })}\nEOF`);
+  expect(put.stdout + put.stderr).toContain("OK");
+}
+
+async function restoreAgent(host: string): Promise<void> {
+  await asNode(host, `del /peers/${host}`);
+  await sshOk(lab, host, "systemctl start bgpmesh-agent");
+  await toolOk("verify", "-i", inventory(), "--wait", "60s");
+}
+
+labPerFile(NAME, 4, (l, w) => {
+  lab = l;
+  work = w;
+});
+
+beforeAll(async () => {
+  await toolOk("apply", "-i", inventory());
+  await toolOk("verify", "-i", inventory(), "--wait", "90s");
+}, 600_000);
+
+describe("the trust boundary", () => {
+  it("the controller publishes each node's allocation, which nodes read and cannot write", async () => {
+    const alloc = JSON.parse((await asNode("node2", "get /allocations/node3 --print-value-only")).stdout.trim());
+    expect(alloc).toEqual({ version: 1, name: "node3", meshAddress: "10.0.0.13", routerId: "10.0.0.13", prefixes: [{ prefix: NODE3_PREFIX, ge: 26, le: 26 }] });
+    expect((await asNode("node3", `put /allocations/node3 '${JSON.stringify({ ...alloc, prefixes: [{ prefix: "0.0.0.0/0", ge: 0, le: 32 }] })}'`)).stdout).toMatch(/permission denied/);
+    expect((await asNode("node3", "del /allocations/node2")).stdout).toMatch(/permission denied/);
+  });
+
+  it("eviction: a node rewriting its record with another's mesh address takes nothing from that node", async () => {
+    const before = await sessions("node1");
+    const record = await ownRecord("node3");
+    const samples = await watchSessions("node1", () => forgeOwnRecord("node3", record, { meshAddress: ADDRESS.node2 }), 6000);
+    // node2's session with node1 never went down (the same "since" throughout), node3's record is refused.
+    for (const s of samples) expect(s).toContain(before.find((x) => x.startsWith("peer_node2 ")));
+    expect(await sshOk(lab, "node1", "cat /etc/bird/peers.d/peers.conf")).not.toContain("peer_node3");
+    expect(await metric("node1", "bgpmesh_invalid_records")).toBeGreaterThanOrEqual(1);
+    expect(await sshOk(lab, "node1", "journalctl -u bgpmesh-agent --since -1min --no-pager -o cat")).toContain("meshAddress differs from the node's allocation");
+    const v = await tool("verify", "-i", inventory());
+    expect(v.stdout).toMatch(/^node1\s+-\s+BPR\s+/m);
+    await restoreAgent("node3");
+  });
+
+  it("bad peers: a node's record with the subnet's broadcast address, or localhost as its endpoint, is never a neighbour", async () => {
+    const record = await ownRecord("node4");
+    for (const change of [{ meshAddress: "10.0.0.255" }, { endpoint: { address: "localhost", port: 655 } }, { meshAddress: "192.0.2.14" }]) {
+      await forgeOwnRecord("node4", record, change);
+      await sleep(3000);
+      for (const h of ["node1", "node2"]) {
+        expect(await sshOk(lab, h, "cat /etc/bird/peers.d/peers.conf /etc/tinc/bgpmesh/tinc.conf")).not.toMatch(/peer_node4|ConnectTo = node4|10\.0\.0\.255|192\.0\.2\.14/);
+      }
+      expect(await sessions("node1")).toEqual(expect.arrayContaining([expect.stringMatching(/^peer_node2 /), expect.stringMatching(/^peer_node3 /)]));
+      await asNode("node4", "del /peers/node4");
+    }
+    await restoreAgent("node4");
+  });
+
+  it("hijack: routes a node announces beyond its allocation (a default route, another's prefix, a more specific) are filtered everywhere, and counted", async () => {
+    await sshOk(
+      lab,
+      "node4",
+      "sed -i '/^protocol static bgpmesh_static {/,/^}/ s|^  ipv4;$|  ipv4;\\n  route 0.0.0.0/0 blackhole;\\n  route 198.51.100.0/26 blackhole;\\n  route 198.51.100.0/27 blackhole;|' /etc/bird/bird.conf && birdc configure",
+    );
+    await sleep(5000);
+    for (const h of ["node1", "node2", "node3"]) {
+      const r = await routes(h);
+      expect(r).not.toMatch(/^default /m);
+      expect(r).not.toContain("198.51.100.0/27");
+      expect(r.split("\n").filter((l) => l.startsWith(`${NODE3_PREFIX} `)).every((l) => h === "node3" || l.includes(`via ${ADDRESS.node3} `))).toBe(true);
+      expect(r).toContain(`${NODE4_PREFIX} via ${ADDRESS.node4} `);
+    }
+    // node4's session stays, its bogus routes are kept aside as filtered and counted.
+    expect(await sshOk(lab, "node1", "birdc -r show protocols all peer_node4")).toMatch(/Routes:\s+1 imported, 3 filtered/);
+    expect(await sshOk(lab, "node1", "birdc -r show route filtered protocol peer_node4 | grep -c blackhole || true")).not.toBe("0\n");
+    const v = await tool("verify", "-i", inventory(), "--wait", "20s");
+    expect(v.code, v.stdout).toBe(0);
+    await toolOk("apply", "-i", inventory(), "-l", "node4");
+    let stats = "";
+    for (let i = 0; i < 20 && !/Routes:\s+1 imported, 0 filtered/.test(stats); i++) {
+      await sleep(500);
+      stats = await sshOk(lab, "node1", "birdc -r show protocols all peer_node4");
+    }
+    expect(stats).toMatch(/Routes:\s+1 imported, 0 filtered/);
+  });
+
+  it("a prefix allowed later: filtered until the inventory allows it, then imported by every node with no session reset", async () => {
+    const LATER = "203.0.113.16/28";
+    await sshOk(lab, "node4", `sed -i '/^protocol static bgpmesh_static {/,/^}/ s|^  ipv4;$|  ipv4;\\n  route ${LATER} blackhole;|' /etc/bird/bird.conf && birdc configure`);
+    await sleep(3000);
+    expect(await routes("node1")).not.toContain(LATER);
+    const before = await sessions("node1");
+    // Only the allocation changes: the first etcd member publishes it (node4's hand-made route stays).
+    await toolOk("apply", "-i", inventory(undefined, `, bgp_allowed_prefixes: ['${LATER}']`), "-l", "node1");
+    for (const h of ["node1", "node2", "node3"]) {
+      let r = "";
+      for (let i = 0; i < 40 && !r.includes(`${LATER} via ${ADDRESS.node4} `); i++) {
+        await sleep(500);
+        r = await routes(h);
+      }
+      expect(r).toContain(`${LATER} via ${ADDRESS.node4} `);
+    }
+    // The same sessions, up since the same time: the new filter came by `birdc configure` alone.
+    expect(await sessions("node1")).toEqual(before);
+    await toolOk("apply", "-i", inventory());
+  });
+
+  it("a node given a new prefix: one limited apply and every node imports it; the etcd member pulled in runs only its duty", async () => {
+    const out = await toolOk("apply", "-i", inventory([NODE3_PREFIX, NODE3_MORE]), "-l", "node3", "--json", join(work, "limited.json"));
+    expect(out).toContain("node1: also in this run: it keeps etcd's users");
+    const report = JSON.parse(readFileSync(join(work, "limited.json"), "utf8")) as { hosts: { host: string; applied: string[] }[] };
+    const node1 = report.hosts.find((h) => h.host === "node1")!;
+    expect(node1.applied.length).toBeGreaterThan(0);
+    expect(node1.applied.filter((a) => !/etcd-auth\.sh|etcd users/.test(a))).toEqual([]);
+    for (const h of ["node1", "node2", "node4"]) {
+      let r = "";
+      for (let i = 0; i < 40 && !r.includes(`${NODE3_MORE} via ${ADDRESS.node3} `); i++) {
+        await sleep(500);
+        r = await routes(h);
+      }
+      expect(r).toContain(`${NODE3_MORE} via ${ADDRESS.node3} `);
+    }
+    await toolOk("verify", "-i", inventory([NODE3_PREFIX, NODE3_MORE]), "--wait", "60s");
+  });
+
+  it("the inventory refuses a default route without bgp_allow_default, naming file:line, and touches no host", async () => {
+    const mtime = await sshOk(lab, "node4", "stat -c %Y /etc/bird/bird.conf");
+    const r = await tool("apply", "-i", inventory(undefined, ", bgp_allow_default: false, bgp_allowed_prefixes: ['0.0.0.0/0']"));
+    expect(r.code).toBe(1);
+    expect(r.stderr + r.stdout).toMatch(/inventory\.yml:\d+:\d+: bgp_allowed_prefixes: node4: .*default route: set bgp_allow_default: true on node4/);
+    expect(await sshOk(lab, "node4", "stat -c %Y /etc/bird/bird.conf")).toBe(mtime);
+  });
+});
