@@ -19,7 +19,7 @@ interface StatusFlags {
 
 export function statusCommand(): Command {
   return new Command("status")
-    .description("a quick table of every host: reachable, agent up, BGP sessions established / expected, last apply")
+    .description("a quick table of every host: reachable, agent up, BGP sessions established / expected, routes the peers sent that BIRD filtered, last apply")
     .addOption(inventoryOption({ required: true }))
     .addOption(limitOption())
     .addOption(secretsKeyFileOption())

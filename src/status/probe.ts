@@ -1,7 +1,7 @@
 // What `status` asks a host, in one command, and the reading of its answer. Each part reports
 // on its own after a marker line, with its error text on stdout, so a host without birdc, with
 // BIRD down or never applied still answers the other parts.
-import { parseShowProtocols } from "../fields/birdc.js";
+import { parseShowProtocolsAll, totalFiltered } from "../fields/birdc.js";
 import { LAST_RUN_FILE } from "../engine/apply-script.js";
 import { shellQuote } from "../util/shell.js";
 
@@ -30,8 +30,11 @@ export interface LastRun {
 export interface HostProbe {
   /** systemd's word for the agent (active, inactive, failed, …), "not installed" or "unknown" */
   agent: string;
-  /** the peer_* BGP sessions BIRD has, or why they could not be read ("bird down", "no birdc", …) */
-  bgp: { established: number; sessions: number } | { problem: string };
+  /**
+   * the peer_* BGP sessions BIRD has and the routes their import filters refused (over all of
+   * them), or why they could not be read ("bird down", "no birdc", …)
+   */
+  bgp: { established: number; sessions: number; filtered: number } | { problem: string };
   /** null: no record, so never applied by this tool */
   lastRun: LastRun | "unreadable" | null;
 }
@@ -48,7 +51,7 @@ export function statusScript(lastRunFile = LAST_RUN_FILE): string {
     `timeout 5 systemctl is-active ${AGENT_UNIT} 2>&1`,
     `timeout 5 systemctl show -p LoadState --value ${AGENT_UNIT} 2>&1`,
     `echo '${BIRD}'`,
-    `timeout 5 birdc -r show protocols 2>&1; echo "@@exit $?"`,
+    `timeout 5 birdc -r show protocols all 2>&1; echo "@@exit $?"`,
     `echo '${LAST_RUN}'`,
     `if [ -e ${file} ]; then cat ${file} 2>&1; else echo '${ABSENT}'; fi`,
     `echo '${END}'`,
@@ -88,8 +91,8 @@ function bgpSessions(lines: string[]): HostProbe["bgp"] {
     const reason = text.split("\n").find((l) => l.trim() && !/^BIRD .* ready\.$/.test(l));
     return { problem: `birdc failed: ${reason?.trim() ?? `exit ${code}`}` };
   }
-  const sessions = parseShowProtocols(text);
-  return { established: sessions.filter((s) => s.established).length, sessions: sessions.length };
+  const sessions = parseShowProtocolsAll(text);
+  return { established: sessions.filter((s) => s.established).length, sessions: sessions.length, filtered: totalFiltered(sessions) };
 }
 
 function lastRun(lines: string[]): HostProbe["lastRun"] {

@@ -14,8 +14,12 @@ export interface HostStatus {
   error?: string;
   /** null: not asked, or a host outside the mesh with no agent */
   agent: string | null;
-  /** null for hosts outside the mesh (and unreachable ones) */
-  sessions: { established: number; expected: number; problem?: string } | null;
+  /**
+   * null for hosts outside the mesh (and unreachable ones). `filtered`: routes the peers sent that
+   * BIRD's import filters refused, over all peer_* sessions (absent when BIRD could not be read);
+   * shown, never a problem by itself.
+   */
+  sessions: { established: number; expected: number; filtered?: number; problem?: string } | null;
   lastRun: LastRun | "unreadable" | null;
   problems: string[];
   ok: boolean;
@@ -44,7 +48,7 @@ export function judgeHost(host: string, probe: HostProbe, expected: number | und
       sessions = { established: 0, expected, problem: probe.bgp.problem };
       problems.push(probe.bgp.problem);
     } else {
-      sessions = { established: probe.bgp.established, expected };
+      sessions = { established: probe.bgp.established, expected, filtered: probe.bgp.filtered };
       if (probe.bgp.established < expected) problems.push(`sessions ${probe.bgp.established}/${expected}`);
     }
   }

@@ -3,7 +3,7 @@ import { styler } from "../output/style.js";
 import type { LastRun } from "./probe.js";
 import type { HostStatus } from "./status.js";
 
-type Tone = "good" | "bad" | undefined;
+type Tone = "good" | "bad" | "notice" | undefined;
 type Cell = [text: string, tone?: Tone];
 
 export interface TableOptions {
@@ -12,7 +12,11 @@ export interface TableOptions {
   timeZone?: string;
 }
 
-const HEADER = ["HOST", "REACHABLE", "AGENT", "SESSIONS", "LAST APPLY"];
+const HEADER = ["HOST", "REACHABLE", "AGENT", "SESSIONS", "FILTERED", "LAST APPLY"];
+
+// Filtered routes are no failure of the host (a peer announcing what it was not allocated is the
+// peer's doing, and the filter did its job), but worth a look: yellow, not red.
+const TONE_STYLE = { good: "green", bad: "red", notice: "yellow" } as const;
 
 export function renderTable(statuses: HostStatus[], opts: TableOptions): string {
   const style = styler(opts.color);
@@ -22,7 +26,7 @@ export function renderTable(statuses: HostStatus[], opts: TableOptions): string 
     cells
       .map(([text, tone], i) => {
         const pad = i === cells.length - 1 ? "" : " ".repeat(widths[i]! - text.length);
-        return (tone ? style(tone === "good" ? "green" : "red", text) : text) + pad;
+        return (tone ? style(TONE_STYLE[tone], text) : text) + pad;
       })
       .join("  ");
   return [line(HEADER.map((h): Cell => [h])), ...rows.map(line)].join("\n") + "\n";
@@ -40,13 +44,15 @@ export function summaryLine(statuses: HostStatus[], color: boolean): string {
 }
 
 function row(s: HostStatus, timeZone: string | undefined): Cell[] {
-  if (!s.reachable) return [[s.host], [`no (${clean(shortReason(s.host, s.error ?? ""))})`, "bad"], ["-"], ["-"], ["-"]];
+  if (!s.reachable) return [[s.host], [`no (${clean(shortReason(s.host, s.error ?? ""))})`, "bad"], ["-"], ["-"], ["-"], ["-"]];
   const agentBad = s.problems.some((p) => p.startsWith("agent "));
   const agent: Cell = s.agent === null ? ["-"] : [clean(s.agent), agentBad ? "bad" : s.agent === "active" ? "good" : undefined];
   let sessions: Cell = ["-"];
   if (s.sessions?.problem) sessions = [clean(s.sessions.problem), "bad"];
   else if (s.sessions) sessions = [`${s.sessions.established}/${s.sessions.expected}`, s.sessions.established >= s.sessions.expected ? "good" : "bad"];
-  return [[s.host], ["yes", "good"], agent, sessions, lastApply(s.lastRun, timeZone)];
+  const filtered = s.sessions?.filtered;
+  const filteredCell: Cell = filtered === undefined ? ["-"] : [String(filtered), filtered > 0 ? "notice" : undefined];
+  return [[s.host], ["yes", "good"], agent, sessions, filteredCell, lastApply(s.lastRun, timeZone)];
 }
 
 function lastApply(r: HostStatus["lastRun"], timeZone: string | undefined): Cell {

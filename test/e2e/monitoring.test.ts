@@ -106,7 +106,7 @@ describe("monitoring", () => {
   it("status shows every host reachable, its agent active and all its sessions up", async () => {
     const r = await cli("status", "-i", inventory, "--no-color");
     expect(r.code, r.stdout + r.stderr).toBe(0);
-    for (const h of ["node1", "node2", "node3"]) expect(r.stdout).toMatch(new RegExp(`^${h}\\s+yes\\s+active\\s+2/2\\s+\\d{4}-\\d\\d-\\d\\d \\d\\d:\\d\\d push from `, "m"));
+    for (const h of ["node1", "node2", "node3"]) expect(r.stdout).toMatch(new RegExp(`^${h}\\s+yes\\s+active\\s+2/2\\s+0\\s+\\d{4}-\\d\\d-\\d\\d \\d\\d:\\d\\d push from `, "m"));
     expect(r.stdout).toContain("3 hosts: 3 ok");
   });
 

@@ -8,7 +8,7 @@ import { posix } from "node:path";
 import type { AgentConfig } from "../config.js";
 import { ALLOCATIONS_PREFIX } from "../allocations.js";
 import { PEERS_PREFIX, ownRecord } from "../record.js";
-import { countEstablished } from "../../fields/birdc.js";
+import { refreshBgpMetrics } from "./bgp-stats.js";
 import { etcdClientFactory, type ClientFactory } from "./etcd-link.js";
 import { EtcdSwitch } from "./etcd-switch.js";
 import { runCommand, type Runner } from "./exec.js";
@@ -127,9 +127,7 @@ export class Agent {
     );
     this.etcd.start();
     this.tlsReload?.start();
-    const refreshBird = () => {
-      this.run(["birdc", "show", "protocols"], 5000).then((r) => this.metrics.bgpEstablished.set(r.ok ? countEstablished(r.stdout) : 0));
-    };
+    const refreshBird = () => void refreshBgpMetrics(this.run, this.metrics);
     refreshBird();
     this.birdTimer = setInterval(refreshBird, 5000);
   }

@@ -6,7 +6,19 @@ import { Counter, Gauge, Histogram, Registry, collectDefaultMetrics } from "prom
 export class AgentMetrics {
   readonly registry = new Registry();
   readonly peersKnown = new Gauge({ name: "bgpmesh_peers_known", help: "Valid peer records in the last snapshot (this node included)", registers: [this.registry] });
-  readonly bgpEstablished = new Gauge({ name: "bgpmesh_bgp_sessions_established", help: "peer_* BGP sessions Established (birdc show protocols)", registers: [this.registry] });
+  readonly bgpEstablished = new Gauge({ name: "bgpmesh_bgp_sessions_established", help: "peer_* BGP sessions Established (birdc show protocols all)", registers: [this.registry] });
+  readonly routesImported = new Gauge({
+    name: "bgpmesh_bgp_routes_imported",
+    help: "Routes imported from a peer: accepted by its BGP protocol's import filter (birdc show protocols all, ipv4 and ipv6 channels)",
+    labelNames: ["peer"] as const,
+    registers: [this.registry],
+  });
+  readonly routesFiltered = new Gauge({
+    name: "bgpmesh_bgp_routes_filtered",
+    help: "Routes a peer sent that its BGP protocol's import filter refused; counted by BIRD only with `import keep filtered on` (birdc show protocols all)",
+    labelNames: ["peer"] as const,
+    registers: [this.registry],
+  });
   readonly reconciles = new Counter({ name: "bgpmesh_reconciles_total", help: "Reconciles by result", labelNames: ["result"] as const, registers: [this.registry] });
   readonly reloads = new Counter({ name: "bgpmesh_reloads_total", help: "Reloads issued by daemon and result", labelNames: ["daemon", "result"] as const, registers: [this.registry] });
   readonly reconcileSeconds = new Histogram({

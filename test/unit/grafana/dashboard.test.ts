@@ -18,6 +18,8 @@ const KNOWN_METRICS = new Set([
   // the node agent (:2112), src/agent/daemon/metrics.ts, and prom-client's defaults with its prefix
   "bgpmesh_peers_known",
   "bgpmesh_bgp_sessions_established",
+  "bgpmesh_bgp_routes_imported",
+  "bgpmesh_bgp_routes_filtered",
   "bgpmesh_reconciles_total",
   "bgpmesh_reloads_total",
   "bgpmesh_reconcile_seconds_bucket",
@@ -132,5 +134,10 @@ describe("the Grafana dashboard (roles/grafana/files/bgpmesh-dashboard.json)", (
     const exprs = dashboardQueries(dashboard).map((q) => q.expr);
     expect(exprs).toContain('count by (node, state) (count by (node, state, name) (bird_protocol_up{proto="BGP", name=~"peer_.*", node=~"$node"}))');
     expect(exprs).toContain('bgpmesh_peers_known{node=~"$node"} - 1');
+  });
+
+  it("shows, per node and peer, the routes the peer's import filter refused", () => {
+    const panel = queryPanels.find((p) => p["title"] === "Routes filtered from peers");
+    expect(panel?.["targets"]).toMatchObject([{ expr: 'bgpmesh_bgp_routes_filtered{node=~"$node"}', legendFormat: "{{node}} from {{peer}}" }]);
   });
 });

@@ -4,15 +4,24 @@ import { join } from "node:path";
 import { describe, expect, it, onTestFinished } from "vitest";
 import { parseStatus, statusScript } from "../../../src/status/probe.js";
 import { run } from "../../../src/util/exec.js";
-import { answer, LAST_RUN_FAILED, LAST_RUN_OK, NODE1, SHOW_PROTOCOLS } from "./fixtures.js";
+import { BIRD2_ALL, BIRD3_ALL } from "../fields/show-protocols-all.js";
+import { answer, LAST_RUN_FAILED, LAST_RUN_OK, NODE1, SHOW_PROTOCOLS_ALL } from "./fixtures.js";
 
 describe("the status command's answer", () => {
   it("reads the agent, the peer_* sessions and the last run of a healthy host", () => {
     expect(parseStatus(NODE1)).toEqual({
       agent: "active",
-      bgp: { established: 1, sessions: 2 },
+      bgp: { established: 1, sessions: 2, filtered: 2 },
       lastRun: { at: "2026-11-24T05:14:10+00:00", changed: 4, kind: "push", from: "ctl", result: "ok" },
     });
+  });
+
+  it("counts the routes filtered over every peer, 0 where BIRD prints no filtered count", () => {
+    const bgp = (bird: string) => parseStatus(answer({ agent: "active\nloaded", bird, lastRun: LAST_RUN_OK })).bgp;
+    expect(bgp(`${BIRD2_ALL}@@exit 0`)).toEqual({ established: 2, sessions: 3, filtered: 3 });
+    expect(bgp(`${BIRD3_ALL}@@exit 0`)).toEqual({ established: 1, sessions: 2, filtered: 3 });
+    expect(bgp(`${SHOW_PROTOCOLS_ALL.replace("1 imported, 2 filtered, 1 exported", "1 imported, 1 exported")}@@exit 0`)).toEqual({ established: 1, sessions: 2, filtered: 0 });
+    expect(bgp("BIRD 2.0.12 ready.\nAccess restricted\n@@exit 0")).toEqual({ established: 0, sessions: 0, filtered: 0 });
   });
 
   it("says why there are no sessions: birdc missing, BIRD down, birdc hung", () => {
@@ -31,7 +40,7 @@ describe("the status command's answer", () => {
   });
 
   it("reads a failed last run, and calls a damaged record unreadable", () => {
-    const last = (lastRun: string) => parseStatus(answer({ agent: "active\nloaded", bird: `${SHOW_PROTOCOLS}@@exit 0`, lastRun })).lastRun;
+    const last = (lastRun: string) => parseStatus(answer({ agent: "active\nloaded", bird: `${SHOW_PROTOCOLS_ALL}@@exit 0`, lastRun })).lastRun;
     expect(last(LAST_RUN_FAILED)).toEqual({ at: "2026-11-24T06:02:41+00:00", changed: 1, kind: "pull", from: "node3", result: "failed" });
     expect(last('{"at":"2026-11-24T06:02:41+00:00","chan')).toBe("unreadable");
     expect(last("cat: /var/lib/bgpmesh/last-run.json: Permission denied")).toBe("unreadable");
@@ -70,12 +79,12 @@ describe("the status command on a shell", () => {
   it("answers every part on a host with BIRD and a last run", async () => {
     const dir = await fakeHost({
       systemctl: `case "$1" in is-active) echo active;; show) echo loaded;; esac`,
-      birdc: `cat <<'OUT'\n${SHOW_PROTOCOLS}OUT`,
+      birdc: `[ "$*" = "-r show protocols all" ] || { echo "unexpected: birdc $*"; exit 2; }\ncat <<'OUT'\n${SHOW_PROTOCOLS_ALL}OUT`,
     });
     await writeFile(join(dir, "last-run.json"), `${LAST_RUN_FAILED}\n`);
     expect(await ask(dir)).toEqual({
       agent: "active",
-      bgp: { established: 1, sessions: 2 },
+      bgp: { established: 1, sessions: 2, filtered: 2 },
       lastRun: { at: "2026-11-24T06:02:41+00:00", changed: 1, kind: "pull", from: "node3", result: "failed" },
     });
   });

@@ -4,7 +4,7 @@ import { collectStatus, exitCodeOf, expectedSessions, judgeHost } from "../../..
 import { parseStatus } from "../../../src/status/probe.js";
 import { UnreachableError, type ExecResult, type Session, type Transport } from "../../../src/transport/transport.js";
 import { writeTree } from "../inventory/helpers.js";
-import { answer, LAST_RUN_FAILED, LAST_RUN_OK, NODE1, SHOW_PROTOCOLS } from "./fixtures.js";
+import { answer, LAST_RUN_FAILED, LAST_RUN_OK, NODE1, SHOW_PROTOCOLS_ALL } from "./fixtures.js";
 
 const INVENTORY = `all:
   hosts:
@@ -20,7 +20,7 @@ const INVENTORY = `all:
         node1:
 `;
 
-const ALL_UP = `${SHOW_PROTOCOLS.replace("start  05:14:14.428  Active        Socket: Connection refused", "up     05:14:14.428  Established")}@@exit 0`;
+const ALL_UP = `${SHOW_PROTOCOLS_ALL.replace("start  05:14:14.428  Active        Socket: Connection refused", "up     05:14:14.428  Established")}@@exit 0`;
 
 class FakeTransport implements Transport {
   roundTrips = 0;
@@ -68,6 +68,8 @@ describe("what counts as a problem", () => {
   it("nothing on a mesh host with its agent active, every session up and a good last run", () => {
     const s = judgeHost("node1", probe({}), 2);
     expect(s).toMatchObject({ reachable: true, agent: "active", sessions: { established: 2, expected: 2 }, problems: [], ok: true });
+    // peer_node2's import filter refused 2 routes: shown, not a problem
+    expect(s.sessions).toEqual({ established: 2, expected: 2, filtered: 2 });
     expect(judgeHost("node1", probe({ lastRun: "@@absent" }), 2)).toMatchObject({ lastRun: null, ok: true });
   });
 

@@ -2,9 +2,9 @@ import { describe, expect, it } from "vitest";
 import { parseStatus } from "../../../src/status/probe.js";
 import { judgeHost, unreachable } from "../../../src/status/status.js";
 import { localTime, renderTable, summaryLine } from "../../../src/status/table.js";
-import { answer, LAST_RUN_FAILED, LAST_RUN_OK, NODE1, SHOW_PROTOCOLS } from "./fixtures.js";
+import { answer, LAST_RUN_FAILED, LAST_RUN_OK, NODE1, SHOW_PROTOCOLS_ALL } from "./fixtures.js";
 
-const ALL_UP = `${SHOW_PROTOCOLS.replace("start  05:14:14.428  Active        Socket: Connection refused", "up     05:14:14.428  Established")}@@exit 0`;
+const ALL_UP = `${SHOW_PROTOCOLS_ALL.replace("start  05:14:14.428  Active        Socket: Connection refused", "up     05:14:14.428  Established")}@@exit 0`;
 
 const statuses = [
   judgeHost("node1", parseStatus(answer({ agent: "active\nloaded", bird: ALL_UP, lastRun: LAST_RUN_OK })), 2),
@@ -14,14 +14,14 @@ const statuses = [
 ];
 
 describe("the status table", () => {
-  it("aligns one line a host, with the reason a host is unreachable and a failed run in capitals", () => {
+  it("aligns one line a host, with the reason a host is unreachable, the routes filtered and a failed run in capitals", () => {
     expect(renderTable(statuses, { color: false, timeZone: "UTC" })).toBe(
       [
-        "HOST     REACHABLE                           AGENT     SESSIONS  LAST APPLY",
-        "node1    yes                                 active    2/2       2026-11-24 05:14 push from ctl, 4 changed",
-        "node2    no (connection timed out after 5s)  -         -         -",
-        "node3    yes                                 inactive  0/2       FAILED 2026-11-24 06:02 pull from node3, 1 changed",
-        "bastion  yes                                 -         -         never",
+        "HOST     REACHABLE                           AGENT     SESSIONS  FILTERED  LAST APPLY",
+        "node1    yes                                 active    2/2       2         2026-11-24 05:14 push from ctl, 4 changed",
+        "node2    no (connection timed out after 5s)  -         -         -         -",
+        "node3    yes                                 inactive  0/2       0         FAILED 2026-11-24 06:02 pull from node3, 1 changed",
+        "bastion  yes                                 -         -         -         never",
         "",
       ].join("\n"),
     );
@@ -41,6 +41,9 @@ describe("the status table", () => {
     expect(coloured).toContain("\u001b[32mactive\u001b[39m");
     expect(coloured).toContain("\u001b[31mno (connection timed out after 5s)\u001b[39m");
     expect(coloured).toContain("\u001b[31mFAILED 2026-11-24 06:02 pull from node3, 1 changed\u001b[39m");
+    // filtered routes are worth a look, not a failure: yellow, and a 0 plain
+    expect(coloured).toContain("\u001b[33m2\u001b[39m");
+    expect(coloured).not.toMatch(/\u001b\[\d+m0\u001b/);
     expect(coloured.replace(/\u001b\[\d+m/g, "")).toBe(plain);
   });
 
