@@ -80,4 +80,15 @@ describe("allocations", () => {
     const { peers } = parseSnapshot([["/peers/node2", rec("node2", 2)]]);
     expect(desiredState(config(), peers).files.get("/etc/bird/peers.d/peers.conf")).toContain("protocol bgp peer_node2 from mesh_peer { neighbor 10.0.0.2; }");
   });
+
+  it("ring mode: records without an allocation cannot become a node's ring successors", () => {
+    // 10 allocated nodes (ring mode: more than 8 peers), and fakes named to sort right after node1.
+    const entries: [string, string][] = [];
+    for (let i = 2; i <= 11; i++) entries.push([`/allocations/node${i}`, allocation(`node${i}`, i)], [`/peers/node${i}`, rec(`node${i}`, i)]);
+    ["node1_a", "node1_b", "node1_c"].forEach((f, i) => entries.push([`/peers/${f}`, rec(f, 101 + i)]));
+    const { peers, invalid } = parseSnapshot(entries, mesh);
+    expect(invalid.map((i) => i.reason)).toEqual(Array(3).fill("no allocation from the controller for this node"));
+    const d = desiredState(config({ requireAllocations: true }), peers);
+    expect(d.connectTo).toEqual(["node10", "node11", "node2"]);
+  });
 });
