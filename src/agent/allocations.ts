@@ -5,7 +5,7 @@
 // record counts only when it agrees with the peer's allocation, and BIRD imports from that peer
 // only the allocated ranges (desired-files.ts).
 import { ALLOCATIONS_PREFIX, allocationSchema, type Allocation } from "../fields/allocation.js";
-import { describeIssues } from "../fields/issues.js";
+import { parseJsonEntry } from "../fields/issues.js";
 import { TINC_NAME } from "../fields/names.js";
 import type { PeerRecord } from "./record.js";
 
@@ -20,18 +20,8 @@ export type AllocationResult = { ok: true; allocation: Allocation } | { ok: fals
 export function parseAllocation(key: string, value: string): AllocationResult {
   const name = key.startsWith(ALLOCATIONS_PREFIX) ? key.slice(ALLOCATIONS_PREFIX.length) : "";
   if (!TINC_NAME.test(name)) return { ok: false, reason: "key is not /allocations/<name> with a valid tinc name" };
-  if (Buffer.byteLength(value, "utf8") > MAX_ALLOCATION_BYTES) return { ok: false, reason: `allocation is larger than ${MAX_ALLOCATION_BYTES} bytes` };
-  let json: unknown;
-  try {
-    json = JSON.parse(value);
-  } catch {
-    return { ok: false, reason: "allocation is not JSON" };
-  }
-  const parsed = allocationSchema.safeParse(json);
-  if (!parsed.success) {
-    const problems = describeIssues(parsed.error.issues, json);
-    return { ok: false, reason: `allocation ${problems[0] ?? "is invalid"}${problems.length > 1 ? ` (and ${problems.length - 1} more)` : ""}` };
-  }
+  const parsed = parseJsonEntry(value, allocationSchema, MAX_ALLOCATION_BYTES);
+  if (!parsed.ok) return { ok: false, reason: `allocation: ${parsed.reason}` };
   if (parsed.data.name !== name) return { ok: false, reason: "allocation: name differs from the name in the key" };
   return { ok: true, allocation: parsed.data };
 }

@@ -9,7 +9,7 @@ import { z } from "zod";
 import { ALLOCATIONS_PREFIX, disagreement, parseAllocation, type Allocation } from "./allocations.js";
 import type { AgentConfig } from "./config.js";
 import { isHostAddressOf, prefixListField, routerIdField, unicastIpv4Field } from "../fields/ipv4.js";
-import { describeIssues } from "../fields/issues.js";
+import { parseJsonEntry } from "../fields/issues.js";
 import { TINC_NAME, tincNameField } from "../fields/names.js";
 import { portField } from "../fields/ports.js";
 import { endpointAddressField } from "../fields/tinc.js";
@@ -93,20 +93,8 @@ export function nameFromKey(key: string): string | undefined {
 export function parseRecord(key: string, value: string, mesh: MeshBounds = {}): ParseResult {
   const keyName = nameFromKey(key);
   if (keyName === undefined) return { ok: false, reason: "key is not /peers/<name> with a valid tinc name" };
-  if (Buffer.byteLength(value, "utf8") > MAX_RECORD_BYTES) return { ok: false, reason: `value is larger than ${MAX_RECORD_BYTES} bytes` };
-  let json: unknown;
-  try {
-    json = JSON.parse(value);
-  } catch {
-    // V8's message quotes the text around the error: say only that it is not JSON.
-    return { ok: false, reason: "value is not JSON" };
-  }
-  const parsed = peerRecordSchema.safeParse(json);
-  if (!parsed.success) {
-    const problems = describeIssues(parsed.error.issues, json);
-    const more = problems.length > 1 ? ` (and ${problems.length - 1} more)` : "";
-    return { ok: false, reason: `${problems[0] ?? "invalid record"}${more}` };
-  }
+  const parsed = parseJsonEntry(value, peerRecordSchema, MAX_RECORD_BYTES);
+  if (!parsed.ok) return parsed;
   // /peers/a holding {"name": "b"} would let one node's key stand in for another's.
   if (parsed.data.name !== keyName) return { ok: false, reason: "name differs from the name in the key" };
   // An address outside the mesh (or its network or broadcast address) would become a BGP

@@ -48,3 +48,25 @@ function problemOf(issue: z.core.$ZodIssue, input: unknown): string {
 function article(expected: string): string {
   return /^[aeiou]/.test(expected) ? `an ${expected}` : `a ${expected}`;
 }
+
+export type JsonEntry<T> = { ok: true; data: T } | { ok: false; reason: string };
+
+/**
+ * An etcd value (untrusted) checked against a schema. Never throws; the reason is one short line
+ * that names the field and the rule, never the value (which may be an attack, or huge).
+ */
+export function parseJsonEntry<S extends z.ZodType>(value: string, schema: S, maxBytes: number): JsonEntry<z.output<S>> {
+  if (Buffer.byteLength(value, "utf8") > maxBytes) return { ok: false, reason: `value is larger than ${maxBytes} bytes` };
+  let json: unknown;
+  try {
+    json = JSON.parse(value);
+  } catch {
+    // V8's message quotes the text around the error: say only that it is not JSON.
+    return { ok: false, reason: "value is not JSON" };
+  }
+  const parsed = schema.safeParse(json);
+  if (parsed.success) return { ok: true, data: parsed.data };
+  const problems = describeIssues(parsed.error.issues, json);
+  const more = problems.length > 1 ? ` (and ${problems.length - 1} more)` : "";
+  return { ok: false, reason: `${problems[0] ?? "invalid"}${more}` };
+}

@@ -47,6 +47,16 @@ const routes = (host: string) => sshOk(lab, host, "ip -o -4 route show proto bir
 const metric = async (host: string, name: string) => Number(new RegExp(`^${name} (\\d+)`, "m").exec(await sshOk(lab, host, "curl -s http://127.0.0.1:2112/metrics"))?.[1]);
 const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
 
+/** Waits up to 20 s for `prefix` to be in `host`'s kernel via `via`; its routes as last seen. */
+async function routeVia(host: string, prefix: string, via: string): Promise<string> {
+  let r = "";
+  for (let i = 0; i < 40 && !r.includes(`${prefix} via ${via} `); i++) {
+    await sleep(500);
+    r = await routes(host);
+  }
+  return r;
+}
+
 /** Samples `host`'s sessions every 0.3 s while `during` runs, and `settle` ms after. */
 async function watchSessions(host: string, during: () => Promise<void>, settle: number): Promise<string[][]> {
   let on = true;
@@ -166,14 +176,7 @@ describe("the trust boundary", () => {
     const before = await sessions("node1");
     // Only the allocation changes: the first etcd member publishes it (node4's hand-made route stays).
     await toolOk("apply", "-i", inventory(undefined, `, bgp_allowed_prefixes: ['${LATER}']`), "-l", "node1");
-    for (const h of ["node1", "node2", "node3"]) {
-      let r = "";
-      for (let i = 0; i < 40 && !r.includes(`${LATER} via ${ADDRESS.node4} `); i++) {
-        await sleep(500);
-        r = await routes(h);
-      }
-      expect(r).toContain(`${LATER} via ${ADDRESS.node4} `);
-    }
+    for (const h of ["node1", "node2", "node3"]) expect(await routeVia(h, LATER, ADDRESS.node4!)).toContain(`${LATER} via ${ADDRESS.node4} `);
     // The same sessions, up since the same time: the new filter came by `birdc configure` alone.
     expect(await sessions("node1")).toEqual(before);
     await toolOk("apply", "-i", inventory());
@@ -186,14 +189,7 @@ describe("the trust boundary", () => {
     const node1 = report.hosts.find((h) => h.host === "node1")!;
     expect(node1.applied.length).toBeGreaterThan(0);
     expect(node1.applied.filter((a) => !/etcd-auth\.sh|etcd users/.test(a))).toEqual([]);
-    for (const h of ["node1", "node2", "node4"]) {
-      let r = "";
-      for (let i = 0; i < 40 && !r.includes(`${NODE3_MORE} via ${ADDRESS.node3} `); i++) {
-        await sleep(500);
-        r = await routes(h);
-      }
-      expect(r).toContain(`${NODE3_MORE} via ${ADDRESS.node3} `);
-    }
+    for (const h of ["node1", "node2", "node4"]) expect(await routeVia(h, NODE3_MORE, ADDRESS.node3!)).toContain(`${NODE3_MORE} via ${ADDRESS.node3} `);
     await toolOk("verify", "-i", inventory([NODE3_PREFIX, NODE3_MORE]), "--wait", "60s");
   });
 

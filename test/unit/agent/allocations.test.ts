@@ -50,10 +50,10 @@ describe("allocations", () => {
   });
 
   it.each([
-    ["/allocations/node2", "{", "allocation is not JSON"],
+    ["/allocations/node2", "{", "allocation: value is not JSON"],
     ["/allocations/node2", allocation("node3", 3), "allocation: name differs from the name in the key"],
     ["/allocations/a/b", allocation("node2", 2), "key is not /allocations/<name> with a valid tinc name"],
-    ["/allocations/node2", JSON.stringify({ ...JSON.parse(allocation("node2", 2)), prefixes: [{ prefix: "10.0.0.1/24", ge: 24, le: 24 }] }), "allocation prefixes[0].prefix: must be an IPv4 network like 192.0.2.0/24 with no host bits set"],
+    ["/allocations/node2", JSON.stringify({ ...JSON.parse(allocation("node2", 2)), prefixes: [{ prefix: "10.0.0.1/24", ge: 24, le: 24 }] }), "allocation: prefixes[0].prefix: must be an IPv4 network like 192.0.2.0/24 with no host bits set"],
   ])("a bad allocation %s is refused: %s", (key, value, reason) => {
     expect(parseAllocation(key, value)).toEqual({ ok: false, reason });
   });
