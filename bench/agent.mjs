@@ -13,7 +13,7 @@ import { join } from "node:path";
 const root = new URL("..", import.meta.url).pathname;
 const { parseConfig } = await import(join(root, "dist/agent/config.js"));
 const { parseSnapshot } = await import(join(root, "dist/agent/record.js"));
-const { desiredState } = await import(join(root, "dist/agent/desired.js"));
+const { desiredState } = await import(join(root, "dist/agent/desired-files.js"));
 const { writeChanged } = await import(join(root, "dist/agent/write-files.js"));
 const { agentPaths, isAgentOwned } = await import(join(root, "dist/agent/paths.js"));
 const ms = (t) => Number(process.hrtime.bigint() - t) / 1e6;
@@ -67,12 +67,16 @@ export ETCDCTL_API=3 ETCDCTL_ENDPOINTS=https://127.0.0.1:2379 ETCDCTL_CACERT=/et
 pem=$(awk '{printf "%s\\\\n", $0}' /etc/tinc/bgpmesh/rsa_key.pub)
 for i in $(seq 1 ${RUNS}); do
   rec="{\\"name\\":\\"bench$i\\",\\"meshAddress\\":\\"10.0.0.$((199 + i % 50))\\",\\"routerId\\":\\"10.9.9.$i\\",\\"tincPublicKey\\":\\"$pem\\",\\"endpoint\\":{\\"address\\":\\"192.0.2.9\\",\\"port\\":655},\\"prefixes\\":[],\\"version\\":1}"
+  # the node's allocation first, as the controller would publish it (agents take no peer without one)
+  etcdctl put /allocations/bench$i "{\\"version\\":1,\\"name\\":\\"bench$i\\",\\"meshAddress\\":\\"10.0.0.$((199 + i % 50))\\",\\"routerId\\":\\"10.9.9.$i\\",\\"prefixes\\":[]}" >/dev/null
+  sleep 0.2
   t0=$(date +%s%N)
   etcdctl put /peers/bench$i "$rec" >/dev/null
   until birdc -r show protocols peer_bench$i 2>/dev/null | grep -q peer_bench$i; do sleep 0.002; done
   t1=$(date +%s%N)
   echo "$(( (t1 - t0) / 1000 ))"
   etcdctl del /peers/bench$i >/dev/null
+  etcdctl del /allocations/bench$i >/dev/null
   while birdc -r show protocols peer_bench$i 2>/dev/null | grep -q peer_bench$i; do sleep 0.002; done
 done`;
     const ssh = (input) => execFileSync("ssh", ["-F", `/var/lib/bgpmesh/lab/${LAB}/ssh_config`, "node2", "sh", "-s"], { input, encoding: "utf8" });

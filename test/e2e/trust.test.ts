@@ -152,6 +152,13 @@ describe("the trust boundary", () => {
     }
     // node4's session stays, its bogus routes are kept aside as filtered and counted.
     expect(await sshOk(lab, "node1", "birdc -r show protocols all peer_node4")).toMatch(/Routes:\s+1 imported, 3 filtered/);
+    // The agent's metrics say it too (refreshed every 5 s).
+    let counted = NaN;
+    for (let i = 0; i < 20 && counted !== 3; i++) {
+      await sleep(500);
+      counted = Number(/^bgpmesh_bgp_routes_filtered\{peer="peer_node4"\} (\d+)/m.exec(await sshOk(lab, "node1", "curl -s http://127.0.0.1:2112/metrics"))?.[1]);
+    }
+    expect(counted).toBe(3);
     const filtered = await sshOk(lab, "node1", "birdc -r show route filtered protocol peer_node4");
     for (const p of ["0.0.0.0/0", NODE3_PREFIX, "198.51.100.0/27"]) expect(filtered).toContain(p);
     // verify: every victim's row is whole; only the attacker's own kernel lost node3's prefix (its
