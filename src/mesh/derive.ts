@@ -10,7 +10,7 @@ import { formatIpv4, ipv4ToNumber, isHostAddress, isRouterId, isUnicastIpv4, MAX
 import { describeIssues } from "../fields/issues.js";
 import { cidrContains, formatPrefixRange, parsePrefixRange, type PrefixRange } from "../fields/prefix-range.js";
 import { MESH_NAME } from "../fields/names.js";
-import { isTincKeyExpire, TINC_KEY_EXPIRE } from "../fields/tinc.js";
+import { endpointAddressField, isTincKeyExpire, TINC_KEY_EXPIRE } from "../fields/tinc.js";
 
 export const MESH_GROUP = "mesh";
 export const ETCD_GROUP = "etcd";
@@ -203,7 +203,15 @@ export function deriveMeshVars(inv: Inventory, resolved: Resolved): Map<string, 
     const clash = [...tincNames].find(([, n]) => n === name);
     if (clash) throw errorAt(undefined, inv, h, "tinc_name", `tinc name '${name}' is also ${clash[0]}'s: rename one of the hosts`);
     tincNames.set(h, name);
-    Object.assign(derived.get(h)!, { tinc_address: underlay(h), tinc_name: name });
+    // Checked as the agents check the endpoint in a record: one they would refuse leaves this node
+    // out of the mesh (and its own agent refusing its config).
+    const address = underlay(h);
+    if (!endpointAddressField.safeParse(address).success) {
+      const own = userSet(vars(h), "tinc_address");
+      const problem = `'${address}' cannot be the address other nodes' tinc connects to: use a unicast IPv4 address or a DNS name (not localhost; set tinc_address)`;
+      throw errorAt(own ?? userSet(vars(h), "ansible_host"), inv, h, own ? "tinc_address" : "ansible_host", problem);
+    }
+    Object.assign(derived.get(h)!, { tinc_address: address, tinc_name: name });
   }
 
   for (const h of mesh) {

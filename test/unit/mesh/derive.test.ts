@@ -50,6 +50,16 @@ describe("mesh variables", () => {
     );
   });
 
+  it("refuses a tinc address the other nodes' agents would refuse, naming the place", async () => {
+    await expect(derive(mesh("        a: { ansible_host: localhost }\n"))).rejects.toThrow(
+      /:5:14: ansible_host: a: 'localhost' cannot be the address other nodes' tinc connects to: use a unicast IPv4 address or a DNS name \(not localhost; set tinc_address\)/,
+    );
+    await expect(derive(mesh("        a: { ansible_host: 127.0.0.1, tinc_address: node_a.example }\n"))).rejects.toThrow(/:5:39: tinc_address: a: 'node_a\.example' cannot be/);
+    // Without either, the host name is the address: one that is no DNS name is refused too.
+    await expect(derive(mesh("        web_1:\n"))).rejects.toThrow(/ansible_host: web_1: 'web_1' cannot be/);
+    expect((await derive(mesh("        a: { ansible_host: 127.0.0.1, tinc_address: a.example.net }\n"))).derived.get("a")!["tinc_address"]).toBe("a.example.net");
+  });
+
   it("refuses two hosts with one router id", async () => {
     await expect(derive(mesh("        a: { router_id: 1.1.1.1 }\n        b: { router_id: 1.1.1.1 }\n"))).rejects.toThrow(
       /:6:14: router_id: b: 1\.1\.1\.1 is also a's router id/,
