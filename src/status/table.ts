@@ -1,6 +1,5 @@
 // The status table: one line a host, columns aligned on the text without colour codes.
 import { styler } from "../output/style.js";
-import type { LastRun } from "./probe.js";
 import type { HostStatus } from "./status.js";
 
 type Tone = "good" | "bad" | "notice" | undefined;
