@@ -6,7 +6,7 @@ import { z } from "zod";
 import { describeCertificate } from "../pki/ca.js";
 import { shellQuote } from "../util/shell.js";
 import type { ResourceBase } from "../model/resource.js";
-import { writeFileScript } from "./file.js";
+import { dirOf, writeRootFileScript } from "./file.js";
 import type { PlanContext, ResourceKind, RoleForm, Step, Str } from "./kind.js";
 import { notify, text, when } from "./schema-parts.js";
 
@@ -52,13 +52,12 @@ function fingerprint(pem: string): string {
     return "not a certificate";
   }
 }
-const dirOf = (p: string) => p.slice(0, p.lastIndexOf("/")) || "/";
 const sameSet = (a: string[], b: string[]) => a.length === b.length && [...a].sort().join() === [...b].sort().join();
 const date = (d: Date) => d.toISOString().slice(0, 10);
 
 /** A certificate (the CA's, or one just signed) written as any file is: through a temp file, renamed. */
 export function writeCertificateScript(path: string, pem: string): string {
-  return [`mkdir -p ${shellQuote(dirOf(path))}`, writeFileScript({ path, owner: "root", group: "root", mode: "0644" }, Buffer.from(`${pem.trimEnd()}\n`))].join("\n");
+  return writeRootFileScript(path, Buffer.from(`${pem.trimEnd()}\n`));
 }
 
 /** The part of an issuing step that runs on the host: the request, for the key already there. */

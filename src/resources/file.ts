@@ -99,3 +99,11 @@ export function writeFileScript(r: Pick<FileResource, "path" | "owner" | "group"
   lines.push(`mv -f "$tmp" ${shellQuote(r.path)}`);
   return lines.join("\n");
 }
+
+/** The folder part of an absolute path ("/" for a file at the root). */
+export const dirOf = (path: string): string => path.slice(0, path.lastIndexOf("/")) || "/";
+
+/** A root-owned 0644 file that another kind writes (a certificate, a sysctl boot file), its folder made first. */
+export function writeRootFileScript(path: string, bytes: Buffer): string {
+  return [`mkdir -p ${shellQuote(dirOf(path))}`, writeFileScript({ path, owner: "root", group: "root", mode: "0644" }, bytes)].join("\n");
+}

@@ -5,7 +5,7 @@ import { z } from "zod";
 import { shellQuote } from "../util/shell.js";
 import type { ResourceBase } from "../model/resource.js";
 import { sha256 } from "./content.js";
-import { writeFileScript } from "./file.js";
+import { writeRootFileScript } from "./file.js";
 import type { ResourceKind, RoleForm, Step, Str } from "./kind.js";
 import { notify, text, when } from "./schema-parts.js";
 
@@ -63,7 +63,7 @@ export const sysctlKind: ResourceKind<SysctlResource, Facts> = {
         change: facts.fileSha ? "update" : "create",
         detail: `${r.name} = ${r.value} at boot`,
         notify: r.notify,
-        script: [`mkdir -p ${shellQuote(r.file.slice(0, r.file.lastIndexOf("/")) || "/")}`, writeFileScript({ path: r.file, owner: "root", group: "root", mode: "0644" }, bytes)].join("\n"),
+        script: writeRootFileScript(r.file, bytes),
         atomic: true,
       });
     }
