@@ -4,9 +4,13 @@
 // unchanged mesh rewrites nothing, tinc keeps its connections and BIRD its sessions.
 import type { Allocation } from "./allocations.js";
 import type { AgentConfig } from "./config.js";
-import { BIRD_PASSWORD, birdProtocolName } from "../fields/bird.js";
+import type { BgpRole } from "../fields/topology.js";
+import { byName, planSessions, renderPeersFile } from "./bgp-sessions.js";
 import { agentPaths } from "./paths.js";
 import type { PeerRecord } from "./record.js";
+import { holdSessions, type HeldSession } from "./session-hold.js";
+
+export { byName };
 
 /** Up to this many other peers, every node has a ConnectTo to every other one. */
 export const FULL_MESH_CONNECT_MAX = 8;
@@ -30,13 +34,14 @@ export interface DesiredState {
   connectTo: string[];
   /** The BGP peers, sorted. */
   bgpPeers: string[];
+  /** This node's place in the BGP topology: full mesh, reflector or client. */
+  role: BgpRole;
+  /** The sessions in peers.conf, to pass back as `before` next time (held ones included). */
+  sessions: Map<string, HeldSession>;
+  /** When a held session's hold ends (ms): reconcile then. */
+  nextSessionChangeAtMs?: number;
   /** Live peers left out of BIRD's file, and why (for the caller to log). */
   skipped: SkippedPeer[];
-}
-
-/** Plain code-unit order: stable across machines and locales, unlike localeCompare. */
-export function byName(a: string, b: string): number {
-  return a < b ? -1 : a > b ? 1 : 0;
 }
 
 /**
@@ -44,12 +49,15 @@ export function byName(a: string, b: string): number {
  * @param retainedHostFiles the last record of peers gone from etcd less than the grace period
  *   ago: they keep their tinc host file (a short etcd blip must not make tinc refuse a peer
  *   that is still there), but neither a ConnectTo nor a BGP session.
+ * @param before the sessions of the last reconcile, and now: a session that changes kind is held
+ *   (session-hold.ts)
  */
 export function desiredState(
   config: AgentConfig,
   peers: ReadonlyMap<string, PeerRecord>,
   retainedHostFiles: ReadonlyMap<string, PeerRecord> = new Map(),
   allocations: ReadonlyMap<string, Allocation> = new Map(),
+  before: { sessions: ReadonlyMap<string, HeldSession>; nowMs: number } = { sessions: new Map(), nowMs: 0 },
 ): DesiredState {
   const paths = agentPaths(config);
   // The Map's key is trusted only when it agrees with the record; this node is never its own peer.
@@ -68,14 +76,21 @@ export function desiredState(
   files.set(paths.tincConf, renderTincConf(config, connectTo));
 
   const { bgp, skipped } = bgpPeers(config, live);
-  files.set(paths.birdPeersFile, renderBirdPeers(config, bgp, config.requireAllocations ? allocations : undefined));
+  const trusted = config.requireAllocations ? allocations : undefined;
+  const { role, sessions: wanted } = planSessions(config, bgp, trusted);
+  const held = holdSessions(before.sessions, wanted, new Set(bgp.map((r) => r.name)), before.nowMs);
+  const sessions = [...held.sessions.values()];
+  files.set(paths.birdPeersFile, renderPeersFile(config, sessions, trusted));
 
   return {
     files,
     hostFilePeers: withHostFile.map((r) => r.name),
     connectTo,
-    bgpPeers: bgp.map((r) => r.name),
+    bgpPeers: sessions.map((s) => s.name).sort(byName),
     skipped,
+    role,
+    sessions: held.sessions,
+    ...(held.nextChangeAtMs !== undefined && { nextSessionChangeAtMs: held.nextChangeAtMs }),
   };
 }
 
@@ -164,52 +179,3 @@ function bgpPeers(config: AgentConfig, live: readonly PeerRecord[]): { bgp: Peer
   return { bgp, skipped };
 }
 
-/**
- * ` password "...";` for every session when the config has a BGP password (TCP MD5, RFC 2385),
- * else "". The config already checked it; checked again because a `"` here would end the string
- * and let the rest of the value be BIRD statements. The error never holds the value.
- */
-function passwordClause(config: AgentConfig): string {
-  if (config.bgpPassword === undefined) return "";
-  if (!BIRD_PASSWORD.test(config.bgpPassword)) throw new Error("bgpPassword cannot be written as a BIRD string");
-  return ` password "${config.bgpPassword}";`;
-}
-
-/** One `protocol bgp` per peer, sorted by name, on one line each, from the provisioner's template. */
-export function renderBirdPeers(config: AgentConfig, peers: readonly PeerRecord[], allocations?: ReadonlyMap<string, Allocation>): string {
-  const password = passwordClause(config);
-  const lines = [
-    `# The iBGP peers of ${config.name}: one per other mesh node, from their records in etcd.`,
-    "# Written by the bgpmesh node agent: changes made here are overwritten. The template",
-    "# mesh_peer is in /etc/bird/bird.conf, which includes this file.",
-  ];
-  if (allocations) lines.push("# Each peer's routes are imported only within the prefixes the controller allocated to it.");
-  if (password) lines.push("# Holds the mesh's BGP password: the agent keeps it mode 0640, unreadable to other users.");
-  for (const r of [...peers].sort((a, b) => byName(a.name, b.name))) {
-    const channel = allocations ? importChannel(allocations.get(r.name)) : "";
-    lines.push(`protocol bgp ${birdProtocolName(r.name)} from mesh_peer { neighbor ${r.meshAddress};${channel}${password} }`);
-  }
-  return `${lines.join("\n")}\n`;
-}
-
-/** The most routes one peer may have imported; beyond it BIRD drops the rest (action block). */
-export const IMPORT_LIMIT = 1000;
-/** The most routes one peer may send, refused ones included (they are kept, to be counted and shown). */
-export const RECEIVE_LIMIT = 2000;
-
-/**
- * The peer's channel, overriding the template's `import all`: a prefix set of its allocated ranges
- * (BIRD's `prefix{ge,le}`), anything else refused, the mesh subnet and a default route included
- * unless allocated. Refused routes are kept as filtered, so `show protocols all` counts them and
- * `show route filtered` shows them (the receive limit bounds what a peer can make us keep). Only
- * the filter changes when an allocation does, so `birdc configure` re-imports the routes (route
- * refresh) and keeps the session.
- */
-function importChannel(allocation: Allocation | undefined): string {
-  const ranges = allocation?.prefixes ?? [];
-  const set = ranges.map((r) => (r.ge === prefixLength(r.prefix) && r.le === r.ge ? r.prefix : `${r.prefix}{${r.ge},${r.le}}`));
-  const filter = set.length ? `import filter { if net ~ [ ${set.join(", ")} ] then accept; reject; };` : "import none;";
-  return ` ipv4 { ${filter} import keep filtered on; receive limit ${RECEIVE_LIMIT} action block; import limit ${IMPORT_LIMIT} action block; };`;
-}
-
-const prefixLength = (prefix: string) => Number(prefix.slice(prefix.indexOf("/") + 1));

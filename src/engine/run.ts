@@ -4,9 +4,11 @@
 import { existsSync, writeFileSync } from "node:fs";
 import { dirname, join } from "node:path";
 import pLimit from "p-limit";
-import { loadInventory, parseExtraVars, type Inventory } from "../inventory/index.js";
+import { hostsOf, loadInventory, parseExtraVars, type Inventory } from "../inventory/index.js";
 import { desiredState, hostValues, loadProject, rolesOfHost, runRedactor, type Project, type RunKind } from "../roles/index.js";
 import { hostsAlsoNeeded } from "../mesh/also-needed.js";
+import { MESH_GROUP } from "../mesh/derive.js";
+import { topologyWarnings } from "../mesh/reflectors.js";
 import { loadOrCreateCa, signRequest, type Ca } from "../pki/ca.js";
 import type { HostPlan } from "../model/plan.js";
 import { hasChanges } from "../model/plan.js";
@@ -77,6 +79,9 @@ export async function runPlaybook(opts: RunOptions): Promise<PlaybookRun> {
       hosts = [...hosts, host];
       duty.set(host, tag);
     }
+  }
+  if (project.runKind === "push") {
+    for (const w of topologyWarnings(inv, inv.groups.has(MESH_GROUP) ? hostsOf(inv, MESH_GROUP) : [])) opts.err(`warning: ${w}\n`);
   }
   const ca = await meshCa(opts, project, inv, hosts, inventoryPath);
   const desired = new Map<string, DesiredHost>();

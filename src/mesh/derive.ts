@@ -11,6 +11,7 @@ import { describeIssues } from "../fields/issues.js";
 import { cidrContains, formatPrefixRange, parsePrefixRange, type PrefixRange } from "../fields/prefix-range.js";
 import { MESH_NAME } from "../fields/names.js";
 import { endpointAddressField, isTincKeyExpire, TINC_KEY_EXPIRE } from "../fields/tinc.js";
+import { reflectorClusterId, reflectorHosts } from "./reflectors.js";
 
 export const MESH_GROUP = "mesh";
 export const ETCD_GROUP = "etcd";
@@ -181,6 +182,7 @@ function checkPrefixes(inv: Inventory, mesh: string[], vars: (h: string) => VarS
       meshAddress: String(userSet(vars(h), "mesh_address")?.value ?? d["mesh_address"]),
       routerId: String(d["router_id"]),
       prefixes,
+      ...(d["bgp_route_reflector"] === true && { routeReflectorClusterId: String(d["bgp_rr_cluster_id"]) }),
     };
     const checked = allocationSchema.safeParse(allocation);
     if (!checked.success) {
@@ -194,6 +196,8 @@ export function deriveMeshVars(inv: Inventory, resolved: Resolved): Map<string, 
   const derived = new Map<string, Record<string, unknown>>([...inv.hosts.keys()].map((h) => [h, {}]));
   const mesh = inv.groups.has(MESH_GROUP) ? hostsOf(inv, MESH_GROUP) : [];
   const vars = (h: string) => resolved.get(h)!;
+  // etcd_tls (true unless the inventory says otherwise) makes every URL https; false keeps plain http.
+  const tls = (h: string) => !["false", "no", "off", "0"].includes((text(vars(h), "etcd_tls") ?? "true").toLowerCase());
 
   // Underlay address and tinc name for every mesh host (and every etcd member).
   const underlay = (h: string) => text(vars(h), "tinc_address") ?? text(vars(h), "ansible_host") ?? h;
@@ -290,6 +294,11 @@ export function deriveMeshVars(inv: Inventory, resolved: Resolved): Map<string, 
   // Announced prefixes: the agent's rule for its "prefixes" (it refuses its whole config over one
   // bad prefix), and the rules of the mesh as a whole, checked here so that the run stops before
   // any host is contacted.
+  const reflectors = new Set(reflectorHosts(inv));
+  const clusterId = reflectorClusterId(inv, mesh, vars, tls);
+  for (const h of mesh) {
+    Object.assign(derived.get(h)!, { bgp_route_reflector: reflectors.has(h), ...(clusterId && { bgp_rr_cluster_id: clusterId }) });
+  }
   checkPrefixes(inv, mesh, vars, underlay, derived);
 
   // etcd: an odd number of members keeps a quorum through the loss of one (or two, with five).
@@ -302,8 +311,6 @@ export function deriveMeshVars(inv: Inventory, resolved: Resolved): Map<string, 
     );
   }
   const port = (h: string, name: string, fallback: number) => Number(text(vars(h), name) ?? fallback);
-  // etcd_tls (true unless the inventory says otherwise) makes every URL https; false keeps plain http.
-  const tls = (h: string) => !["false", "no", "off", "0"].includes((text(vars(h), "etcd_tls") ?? "true").toLowerCase());
   const scheme = (h: string) => (tls(h) ? "https" : "http");
   const etcdMembers = members.map((h) => {
     const address = underlay(h);

@@ -3,6 +3,7 @@
 import pLimit from "p-limit";
 import { hostsOf, type Inventory } from "../inventory/index.js";
 import { MESH_GROUP } from "../mesh/derive.js";
+import { expectedSessionCounts } from "../mesh/reflectors.js";
 import type { Transport } from "../transport/transport.js";
 import { parseStatus, statusScript, type HostProbe, type LastRun } from "./probe.js";
 
@@ -26,12 +27,13 @@ export interface HostStatus {
 }
 
 /**
- * Sessions each mesh host should have: one with every other mesh host. Counted over the whole
- * inventory, whatever --limit selects. Hosts outside `mesh` are not in the map.
+ * Sessions each mesh host should have: one with every other mesh host in a full mesh; with route
+ * reflectors, a client one per reflector. Counted over the whole inventory, whatever --limit
+ * selects. Hosts outside `mesh` are not in the map.
  */
 export function expectedSessions(inv: Inventory): Map<string, number> {
   const mesh = inv.groups.has(MESH_GROUP) ? hostsOf(inv, MESH_GROUP) : [];
-  return new Map(mesh.map((h) => [h, mesh.length - 1]));
+  return expectedSessionCounts(inv, mesh);
 }
 
 /** The status of a host that answered; `expected` undefined: a host outside the mesh. */

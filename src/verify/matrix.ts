@@ -3,6 +3,7 @@ import { allocationSchema } from "../fields/allocation.js";
 import { birdProtocolName } from "../fields/bird.js";
 import { parseCidr } from "../fields/ipv4.js";
 import { rangeCovers, type PrefixRange } from "../fields/prefix-range.js";
+import { bgpRole, hasSession, type BgpRole } from "../fields/topology.js";
 import type { HostView } from "./observe.js";
 
 export interface MeshNode {
@@ -13,10 +14,14 @@ export interface MeshNode {
   announces: string[];
   /** what it may announce (its allocation's ranges): a route it sends within them is its own */
   allowed?: PrefixRange[];
+  /** full mesh, reflector or client: two clients have no session (src/fields/topology.ts) */
+  role: BgpRole;
 }
 
 /** The mesh hosts as verify checks them, from their template variables (derived ones included). */
 export function meshNodes(hosts: readonly string[], values: ReadonlyMap<string, Record<string, unknown>>): MeshNode[] {
+  const reflects = (h: string) => values.get(h)?.["bgp_route_reflector"] === true;
+  const reflectors = hosts.filter(reflects).length;
   return hosts.map((h) => {
     const v = values.get(h) ?? {};
     const announce = v["bgp_announce"];
@@ -28,6 +33,7 @@ export function meshNodes(hosts: readonly string[], values: ReadonlyMap<string, 
       meshAddress: String(v["mesh_address"]),
       announces: Array.isArray(announce) ? announce.map(String) : announce ? [String(announce)] : [],
       ...(allocation.success && { allowed: allocation.data.prefixes }),
+      role: bgpRole(reflects(h), reflectors),
     };
   });
 }
@@ -75,14 +81,16 @@ export function judge(nodes: MeshNode[], views: Map<string, HostView | string>, 
     const cells = nodes.map((to) => {
       if (to === from) return "-".padEnd(width);
       if (typeof view !== "object") return "??".padEnd(width);
+      // Two clients of the reflectors have no session: "-" in place of B, and nothing missing.
+      const session = hasSession(from.role, to.role);
       const bgp = view.bgp[to.protocol] === true;
       const ping = view.ping[to.meshAddress] === true;
       const present = to.announces.every((p) => (view.nextHops[p] ?? []).includes(to.meshAddress));
       const routes = present && !suspect.has(to.meshAddress);
-      if (!bgp) problems.push(`${from.host}: BGP session with ${to.host} is not Established`);
+      if (session && !bgp) problems.push(`${from.host}: BGP session with ${to.host} is not Established`);
       if (!ping) problems.push(`${from.host}: no ping reply from ${to.host} (${to.meshAddress}) over the mesh`);
       if (!present) problems.push(`${from.host}: routes announced by ${to.host} are not in the kernel via ${to.host}`);
-      return `${bgp ? "B" : "b"}${ping ? "P" : "p"}${routes ? "R" : "r"}`.padEnd(width);
+      return `${!session ? "-" : bgp ? "B" : "b"}${ping ? "P" : "p"}${routes ? "R" : "r"}`.padEnd(width);
     });
     if (typeof view === "string") problems.push(`${from.host}: ${view}`);
     lines.push(from.host.padEnd(width) + cells.join(""));
@@ -90,7 +98,7 @@ export function judge(nodes: MeshNode[], views: Map<string, HostView | string>, 
   if (etcd.healthy < etcd.members) problems.push(`etcd: ${etcd.healthy} of ${etcd.members} members healthy`);
   lines.push(
     "",
-    "B: BGP session Established, P: ping over tinc answered, R: the peer's announced routes in the kernel via the peer, and no route via it that the inventory does not announce (lower case: not)",
+    "B: BGP session Established (-: none, both are clients of the route reflectors), P: ping over tinc answered, R: the peer's announced routes in the kernel via the peer, and no route via it that the inventory does not announce (lower case: not)",
   );
   lines.push(`etcd: ${etcd.healthy} of ${etcd.members} members healthy`);
   return { converged: problems.length === 0, problems, table: lines.join("\n") };

@@ -14,6 +14,7 @@ import { agentPaths, isAgentOwned } from "../paths.js";
 import { stageCheckConfig } from "../bird-check.js";
 import { birdCheck, planReload, type ReloadPlan } from "../plan-reload.js";
 import { parseSnapshot, type PeerRecord } from "../record.js";
+import type { HeldSession } from "../session-hold.js";
 import { nextExpiryMs, retainedHostFiles, updateDeparted, type Departed } from "../retention.js";
 import { stageChanged, writeChanged, type WriteResult } from "../write-files.js";
 import { syncDir, type StagedFile } from "../../util/atomic-write.js";
@@ -52,6 +53,9 @@ export class Reconciler {
   private lastInvalid = "";
   private invalidSeen = new Set<string>();
   private startedAtMs: number | undefined;
+  // The BGP sessions of the last reconcile: one that changes kind is held a while (session-hold.ts).
+  private sessions = new Map<string, HeldSession>();
+  private role = "";
   // Owed from the start: a previous agent may have written files and died (or been restarted)
   // before its reloads ran, and the files now on disk would look unchanged to this one.
   readonly owed = { tinc: true, bird: true };
@@ -85,8 +89,15 @@ export class Reconciler {
     const inStartupGrace = t < startupGraceEndMs;
     this.departed = updateDeparted(this.departed, this.previous, peers, t, config.hostFileGraceSeconds);
     this.previous = peers;
-    const desired = desiredState(config, peers, retainedHostFiles(this.departed), allocations);
+    const desired = desiredState(config, peers, retainedHostFiles(this.departed), allocations, { sessions: this.sessions, nowMs: t });
     for (const s of desired.skipped) log.warn(`peer ${s.name} left out of BIRD: ${s.reason}`);
+    this.sessions = desired.sessions;
+    if (desired.role !== this.role) {
+      log.info(`BGP: ${desired.role === "mesh" ? "a full mesh" : desired.role === "reflector" ? "a route reflector" : "a client of the route reflectors"}`);
+      this.role = desired.role;
+    }
+    const held = [...desired.sessions.values()].filter((s) => s.changeSinceMs !== undefined).length;
+    if (held > 0) log.info(`${held} BGP session(s) kept as they were until the new ones are up (make before break)`);
 
     const writeOpts = {
       root: this.deps.root,
@@ -118,7 +129,8 @@ export class Reconciler {
     metrics?.reconcileSeconds.observe(seconds);
     metrics?.reconciles.inc({ result: ok ? "ok" : "error" });
     const departedExpiry = nextExpiryMs(this.departed, config.hostFileGraceSeconds);
-    const expiry = inStartupGrace ? Math.min(departedExpiry ?? Infinity, startupGraceEndMs) : departedExpiry;
+    const expiries = [departedExpiry, inStartupGrace ? startupGraceEndMs : undefined, desired.nextSessionChangeAtMs].filter((x) => x !== undefined);
+    const expiry = expiries.length ? Math.min(...expiries) : undefined;
     return {
       ok,
       changed: written.changed,

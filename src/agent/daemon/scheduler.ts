@@ -1,11 +1,20 @@
 // When to reconcile: `soon()` after a watch event (debounced: 50 ms after the last event, at
 // most 1 s after the first of a burst), `now()` after a full read; reconciles never overlap (a
-// request during one runs once after it). Also timers: retry owed reloads with backoff, and
+// request during one runs once after it). A burst of many events is a change to the whole mesh
+// (allocations republished, every node re-registering after an etcd outage), which every agent
+// sees at the same moment: its reconcile waits a random while, up to JITTER_PER_EVENT_MS a
+// event and JITTER_MAX_MS in all, so a hundred nodes do not reload tinc and BIRD in lockstep. One
+// node joining or leaving stays a few events: no wait. Also timers: retry owed reloads with backoff, and
 // reconcile when a departed peer's retained host file expires.
 import type { Logger } from "./log.js";
 import { errLine } from "./log.js";
 import type { Reconciler } from "./reconciler.js";
 import { Backoff, Debouncer } from "./timing.js";
+
+/** Bursts of at least this many events wait a random while before their reconcile. */
+export const JITTER_MIN_EVENTS = 5;
+export const JITTER_PER_EVENT_MS = 20;
+export const JITTER_MAX_MS = 3000;
 
 export interface SchedulerDeps {
   reconciler: Pick<Reconciler, "reconcile" | "retryOwed">;
@@ -14,6 +23,7 @@ export interface SchedulerDeps {
   debounceMs?: number;
   maxWaitMs?: number;
   retry?: Backoff;
+  random?: () => number;
 }
 
 export class ReconcileScheduler {
@@ -23,22 +33,40 @@ export class ReconcileScheduler {
   private stopped = false;
   private retryTimer: NodeJS.Timeout | undefined;
   private expiryTimer: NodeJS.Timeout | undefined;
+  private jitterTimer: NodeJS.Timeout | undefined;
+  private burstEvents = 0;
   private readonly retry: Backoff;
   /** Resolves when the current run (and any queued one) is done; for tests. */
   idle: Promise<void> = Promise.resolve();
 
   constructor(private readonly deps: SchedulerDeps) {
-    this.debouncer = new Debouncer(() => this.now(), deps.debounceMs ?? 50, deps.maxWaitMs ?? 1000);
+    this.debouncer = new Debouncer(() => this.afterBurst(), deps.debounceMs ?? 50, deps.maxWaitMs ?? 1000);
     this.retry = deps.retry ?? new Backoff({ initialMs: 1000, maxMs: 30_000 });
   }
 
   soon(): void {
-    if (!this.stopped) this.debouncer.trigger();
+    if (this.stopped) return;
+    this.burstEvents++;
+    this.debouncer.trigger();
+  }
+
+  private afterBurst(): void {
+    const events = this.burstEvents;
+    this.burstEvents = 0;
+    // A jittered reconcile is already coming: it reads the mirror then, these events included.
+    if (this.jitterTimer) return;
+    if (events < JITTER_MIN_EVENTS) return this.now();
+    const wait = Math.round((this.deps.random ?? Math.random)() * Math.min(JITTER_MAX_MS, events * JITTER_PER_EVENT_MS));
+    if (wait === 0) return this.now();
+    this.jitterTimer = setTimeout(() => this.now(), wait);
   }
 
   now(): void {
     if (this.stopped) return;
     this.debouncer.cancel();
+    this.burstEvents = 0;
+    if (this.jitterTimer) clearTimeout(this.jitterTimer);
+    this.jitterTimer = undefined;
     if (this.running) {
       this.again = true;
       return;
@@ -110,6 +138,7 @@ export class ReconcileScheduler {
     this.debouncer.cancel();
     if (this.retryTimer) clearTimeout(this.retryTimer);
     if (this.expiryTimer) clearTimeout(this.expiryTimer);
+    if (this.jitterTimer) clearTimeout(this.jitterTimer);
     await this.running;
   }
 }

@@ -2,7 +2,7 @@ import { chmodSync, mkdtempSync, rmSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { describe, expect, it } from "vitest";
-import { renderBirdPeers } from "../../../src/agent/desired-files.js";
+import { planSessions, renderPeersFile } from "../../../src/agent/bgp-sessions.js";
 import { judge, meshNodes, type MeshNode } from "../../../src/verify/matrix.js";
 import { observeScript, parseObservation, parseRoute } from "../../../src/verify/observe.js";
 import { run } from "../../../src/util/exec.js";
@@ -15,8 +15,8 @@ const route = (r: string) => `ROUTE\t${r} dev tinc0 proto bird metric 32\n`;
 const bird = (name: string, state: string, info: string) => `BIRDC\t${name.padEnd(10)} BGP        ---        ${state.padEnd(6)} 04:04:03.962  ${info}\n`;
 
 const nodes: MeshNode[] = [
-  { host: "node1", protocol: "peer_node1", meshAddress: "10.0.0.1", announces: ["192.168.1.0/24"] },
-  { host: "node2", protocol: "peer_node2", meshAddress: "10.0.0.2", announces: [] },
+  { host: "node1", protocol: "peer_node1", meshAddress: "10.0.0.1", announces: ["192.168.1.0/24"], role: "mesh" },
+  { host: "node2", protocol: "peer_node2", meshAddress: "10.0.0.2", announces: [], role: "mesh" },
 ];
 
 describe("verify", () => {
@@ -61,7 +61,8 @@ describe("verify", () => {
       [long, { tinc_name: long, mesh_address: "10.0.0.2", bgp_announce: ["192.0.2.0/24"] }],
     ]);
     // What the agent on `short` writes for its peer, as BIRD then lists it in `show protocols`.
-    const peersConf = renderBirdPeers(config({ name: "short" }), [record(long, 2)]);
+    const cfg = config({ name: "short" });
+    const peersConf = renderPeersFile(cfg, planSessions(cfg, [record(long, 2)]).sessions);
     const agentName = /protocol bgp (\S+) from/.exec(peersConf)?.[1];
     expect(agentName).toHaveLength(63);
     const views = new Map([
@@ -106,7 +107,7 @@ describe("verify", () => {
   });
 
   it("says which node a hijacked or unannounced route goes via, and marks that node's cell", () => {
-    const three: MeshNode[] = [...nodes, { host: "node3", protocol: "peer_node3", meshAddress: "10.0.0.3", announces: [] }];
+    const three: MeshNode[] = [...nodes, { host: "node3", protocol: "peer_node3", meshAddress: "10.0.0.3", announces: [], role: "mesh" }];
     const up = (names: string[]) => names.map((n) => bird(`peer_${n}`, "up", "Established")).join("");
     const views = new Map([
       ["node1", parseObservation(`${up(["node2", "node3"])}P\t10.0.0.2\t1\nP\t10.0.0.3\t1\n`)],
@@ -161,5 +162,28 @@ describe("verify", () => {
     expect(ok.problems).toEqual([]);
     const outside = judge(meshNodes(["a", "b"], values), new Map([["a", view(route("203.0.113.0/29 via 10.0.0.2"))], ["b", view("")]]), { healthy: 1, members: 1 });
     expect(outside.problems).toEqual(["a: route 203.0.113.0/29 via 10.0.0.2 (b) is announced by no node of the inventory"]);
+  });
+
+  it("with route reflectors, expects no session between two clients and shows '-' there", () => {
+    const values = new Map<string, Record<string, unknown>>([
+      ["rr", { tinc_name: "rr", mesh_address: "10.0.0.1", bgp_announce: [], bgp_route_reflector: true }],
+      ["c1", { tinc_name: "c1", mesh_address: "10.0.0.2", bgp_announce: ["192.0.2.0/26"], bgp_route_reflector: false }],
+      ["c2", { tinc_name: "c2", mesh_address: "10.0.0.3", bgp_announce: [], bgp_route_reflector: false }],
+    ]);
+    const pings = "P\t10.0.0.1\t1\nP\t10.0.0.2\t1\nP\t10.0.0.3\t1\n";
+    const views = new Map([
+      ["rr", parseObservation(`${bird("peer_c1", "up", "Established")}${bird("peer_c2", "up", "Established")}${pings}ROUTE\t192.0.2.0/26 via 10.0.0.2 dev tinc0 proto bird\n`)],
+      ["c1", parseObservation(`${bird("peer_rr", "up", "Established")}${pings}`)],
+      // c2 has the route from the reflector, via its owner c1.
+      ["c2", parseObservation(`${bird("peer_rr", "up", "Established")}${pings}ROUTE\t192.0.2.0/26 via 10.0.0.2 dev tinc0 proto bird\n`)],
+    ]);
+    const v = judge(meshNodes(["rr", "c1", "c2"], values), views, { healthy: 1, members: 1 });
+    expect(v.problems).toEqual([]);
+    expect(v.table.split("\n")[3]).toMatch(/^c2\s+BPR\s+-PR\s+-\s*$/);
+    // The same mesh with c2's session to the reflector down is not converged.
+    views.set("c2", parseObservation(`${bird("peer_rr", "start", "Active")}${pings}`));
+    const down = judge(meshNodes(["rr", "c1", "c2"], values), views, { healthy: 1, members: 1 });
+    expect(down.problems).toContain("c2: BGP session with rr is not Established");
+    expect(down.problems).toContain("c2: routes announced by c1 are not in the kernel via c1");
   });
 });

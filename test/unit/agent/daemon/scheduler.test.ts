@@ -14,12 +14,29 @@ describe("ReconcileScheduler", () => {
 
   it("debounces a burst of events into one reconcile", async () => {
     const reconcile = vi.fn(async () => outcome());
-    const s = new ReconcileScheduler({ reconciler: { reconcile, retryOwed: async () => true }, entries: () => [], log: silentLogger, debounceMs: 200 });
+    const s = new ReconcileScheduler({ reconciler: { reconcile, retryOwed: async () => true }, entries: () => [], log: silentLogger, debounceMs: 200, random: () => 0 });
     for (let i = 0; i < 10; i++) s.soon();
     await vi.advanceTimersByTimeAsync(199);
     expect(reconcile).not.toHaveBeenCalled();
     await vi.advanceTimersByTimeAsync(1);
     expect(reconcile).toHaveBeenCalledTimes(1);
+    await s.stop();
+  });
+
+  it("spreads the reconcile after a mesh-wide burst over a random wait, and not after a single change", async () => {
+    const reconcile = vi.fn(async () => outcome());
+    const s = new ReconcileScheduler({ reconciler: { reconcile, retryOwed: async () => true }, entries: () => [], log: silentLogger, random: () => 0.5 });
+    s.soon(); // one peer joined: no wait beyond the debounce
+    await vi.advanceTimersByTimeAsync(50);
+    expect(reconcile).toHaveBeenCalledTimes(1);
+    for (let i = 0; i < 100; i++) s.soon(); // 100 allocations republished: up to 2 s, here half of it
+    await vi.advanceTimersByTimeAsync(50 + 999);
+    expect(reconcile).toHaveBeenCalledTimes(1);
+    s.soon(); // one more event while the wait runs: the same reconcile takes it
+    await vi.advanceTimersByTimeAsync(1);
+    expect(reconcile).toHaveBeenCalledTimes(2);
+    await vi.advanceTimersByTimeAsync(200);
+    expect(reconcile).toHaveBeenCalledTimes(2);
     await s.stop();
   });
 

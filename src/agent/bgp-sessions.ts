@@ -1,0 +1,158 @@
+// BIRD's peers.conf: which BGP sessions this node has (src/fields/topology.ts: a full mesh, or
+// route reflectors and their clients), and each one's line. Pure: the same inputs give the same
+// bytes.
+//
+// Why one static `protocol bgp` per peer on a reflector too, not BIRD's dynamic `neighbor range`:
+// every peer's import filter is its own allocation (a node may announce only what the controller
+// gave it), and a dynamic session's filter is the template's, the same for all. A filter keyed on
+// `from` would list every node and change with every join, so a join would still be a
+// `birdc configure` on the reflectors: the one dynamic BGP saves. `birdc configure` adds the new
+// protocol and keeps every unchanged session (bench/bird-configure.mjs measures it at 100 and
+// 200 peers).
+import type { Allocation } from "./allocations.js";
+import type { AgentConfig } from "./config.js";
+import { BIRD_PASSWORD, birdProtocolName } from "../fields/bird.js";
+import { bgpRole, hasSession, type BgpRole } from "../fields/topology.js";
+import type { PeerRecord } from "./record.js";
+
+/**
+ * How this node peers with one other: `peer` in a full mesh, `to-reflector` from a client,
+ * `rr-client` from a reflector to its client, `reflector-peer` between two reflectors.
+ */
+export type SessionKind = "peer" | "to-reflector" | "rr-client" | "reflector-peer";
+
+export interface BgpSession {
+  name: string;
+  kind: SessionKind;
+  /** the whole `protocol bgp … { … }` line */
+  line: string;
+}
+
+/** The most routes one peer may have imported; beyond it BIRD drops the rest (action block). */
+export const IMPORT_LIMIT = 1000;
+/** The most routes one peer may send, refused ones included (they are kept, to be counted and shown). */
+export const RECEIVE_LIMIT = 2000;
+/**
+ * The same from a reflector, which passes on every node's routes: each still within its owner's
+ * allocation and via its owner (the filter bgpmesh_reflected), so the limit only bounds memory.
+ * Fixed, not scaled with the mesh: a changed limit must not touch the line at every join.
+ */
+export const REFLECTED_IMPORT_LIMIT = 100_000;
+export const REFLECTED_RECEIVE_LIMIT = 200_000;
+
+/** The filter of routes a reflector passes on: each in its owner's allocation, with its owner as next hop. */
+const REFLECTED_FILTER = "bgpmesh_reflected";
+/** The export of a reflector: its own prefixes (as bgpmesh_export in bird.conf) and the routes it reflects. */
+const REFLECT_EXPORT = "bgpmesh_reflect";
+
+/** This node's role and its sessions, sorted by peer name. `peers`: the live peers BIRD may have a session with. */
+export function planSessions(
+  config: AgentConfig,
+  peers: readonly PeerRecord[],
+  allocations?: ReadonlyMap<string, Allocation>,
+): { role: BgpRole; sessions: BgpSession[] } {
+  // Only the controller's allocations say who reflects (a record is the node's own word).
+  const clusterOf = (name: string) => allocations?.get(name)?.routeReflectorClusterId;
+  const reflectors = allocations ? [...allocations.values()].filter((a) => a.routeReflectorClusterId !== undefined).length : 0;
+  const role = bgpRole(clusterOf(config.name) !== undefined, reflectors);
+  const password = passwordClause(config);
+  const sessions: BgpSession[] = [];
+  for (const r of [...peers].sort((a, b) => byName(a.name, b.name))) {
+    const peerRole = bgpRole(clusterOf(r.name) !== undefined, reflectors);
+    if (!hasSession(role, peerRole)) continue;
+    const kind: SessionKind =
+      role === "mesh" ? "peer" : role === "client" ? "to-reflector" : peerRole === "client" ? "rr-client" : "reflector-peer";
+    const own = allocations ? ownChannel(allocations.get(r.name)) : "";
+    let body: string;
+    if (kind === "peer") body = own ? ` ipv4 {${own} };` : "";
+    else if (kind === "to-reflector") body = ` ipv4 {${reflectedChannel()} };`;
+    // A reflector keeps every route's next hop (its owner): the template's `next hop self` would
+    // send all the mesh's traffic through the reflector. Its own prefixes still go with its own
+    // address (a blackhole route has no gateway: BIRD then uses the local address).
+    else {
+      const cluster = ` rr cluster id ${clusterOf(config.name)};`;
+      const imports = kind === "rr-client" ? own : reflectedChannel();
+      body = `${kind === "rr-client" ? " rr client;" : ""}${cluster} ipv4 {${imports} export filter ${REFLECT_EXPORT}; next hop self off; };`;
+    }
+    sessions.push({ name: r.name, kind, line: `protocol bgp ${birdProtocolName(r.name)} from mesh_peer { neighbor ${r.meshAddress};${body}${password} }` });
+  }
+  return { role, sessions };
+}
+
+/**
+ * peers.conf: a header, the filters the sessions use (only when one does, so a full mesh's file is
+ * what it always was), then one session a line.
+ */
+export function renderPeersFile(config: AgentConfig, sessions: readonly BgpSession[], allocations?: ReadonlyMap<string, Allocation>): string {
+  const lines = [
+    // The same header as before reflectors existed: an upgrade leaves a full mesh's file as it was.
+    `# The iBGP peers of ${config.name}: one per other mesh node, from their records in etcd.`,
+    "# Written by the bgpmesh node agent: changes made here are overwritten. The template",
+    "# mesh_peer is in /etc/bird/bird.conf, which includes this file.",
+  ];
+  if (allocations) lines.push("# Each peer's routes are imported only within the prefixes the controller allocated to it.");
+  if (config.bgpPassword !== undefined) lines.push("# Holds the mesh's BGP password: the agent keeps it mode 0640, unreadable to other users.");
+  const text = sessions.map((s) => s.line);
+  if (text.some((l) => l.includes(REFLECTED_FILTER))) lines.push(...reflectedFilter(config, allocations));
+  if (text.some((l) => l.includes(REFLECT_EXPORT))) {
+    lines.push(
+      `filter ${REFLECT_EXPORT} {`,
+      '  if source = RTS_STATIC && proto = "bgpmesh_static" then accept;',
+      "  if source = RTS_BGP then accept;",
+      "  reject;",
+      "}",
+    );
+  }
+  lines.push(...[...sessions].sort((a, b) => byName(a.name, b.name)).map((s) => s.line));
+  return `${lines.join("\n")}\n`;
+}
+
+/** Every other node's allocated prefixes, each only with that node's mesh address as next hop. */
+function reflectedFilter(config: AgentConfig, allocations?: ReadonlyMap<string, Allocation>): string[] {
+  const lines = ["# Routes through a reflector: each within its owner's allocation and via its owner, nothing else.", `filter ${REFLECTED_FILTER} {`];
+  for (const a of [...(allocations?.values() ?? [])].sort((x, y) => byName(x.name, y.name))) {
+    if (a.name === config.name || a.prefixes.length === 0) continue;
+    lines.push(`  if bgp_next_hop = ${a.meshAddress} && net ~ [ ${prefixSet(a.prefixes)} ] then accept;`);
+  }
+  lines.push("  reject;", "}");
+  return lines;
+}
+
+const reflectedChannel = () =>
+  ` import filter ${REFLECTED_FILTER}; import keep filtered on; receive limit ${REFLECTED_RECEIVE_LIMIT} action block; import limit ${REFLECTED_IMPORT_LIMIT} action block;`;
+
+/**
+ * A peer's own routes, overriding the template's `import all`: a prefix set of its allocated
+ * ranges (BIRD's `prefix{ge,le}`), anything else refused, the mesh subnet and a default route
+ * included unless allocated. Refused routes are kept as filtered, so `show protocols all` counts
+ * them and `show route filtered` shows them (the receive limit bounds what a peer can make us
+ * keep). Only the filter changes when an allocation does, so `birdc configure` re-imports the
+ * routes (route refresh) and keeps the session.
+ */
+function ownChannel(allocation: Allocation | undefined): string {
+  const ranges = allocation?.prefixes ?? [];
+  const filter = ranges.length ? `import filter { if net ~ [ ${prefixSet(ranges)} ] then accept; reject; };` : "import none;";
+  return ` ${filter} import keep filtered on; receive limit ${RECEIVE_LIMIT} action block; import limit ${IMPORT_LIMIT} action block;`;
+}
+
+function prefixSet(ranges: Allocation["prefixes"]): string {
+  return ranges.map((r) => (r.ge === prefixLength(r.prefix) && r.le === r.ge ? r.prefix : `${r.prefix}{${r.ge},${r.le}}`)).join(", ");
+}
+
+const prefixLength = (prefix: string) => Number(prefix.slice(prefix.indexOf("/") + 1));
+
+/**
+ * ` password "...";` for every session when the config has a BGP password (TCP MD5, RFC 2385),
+ * else "". The config already checked it; checked again because a `"` here would end the string
+ * and let the rest of the value be BIRD statements. The error never holds the value.
+ */
+function passwordClause(config: AgentConfig): string {
+  if (config.bgpPassword === undefined) return "";
+  if (!BIRD_PASSWORD.test(config.bgpPassword)) throw new Error("bgpPassword cannot be written as a BIRD string");
+  return ` password "${config.bgpPassword}";`;
+}
+
+/** Plain code-unit order: stable across machines and locales, unlike localeCompare. */
+export function byName(a: string, b: string): number {
+  return a < b ? -1 : a > b ? 1 : 0;
+}

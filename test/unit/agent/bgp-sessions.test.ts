@@ -1,0 +1,79 @@
+import { describe, expect, it } from "vitest";
+import { planSessions, renderPeersFile } from "../../../src/agent/bgp-sessions.js";
+import type { Allocation } from "../../../src/agent/allocations.js";
+import { config, record } from "./helpers.js";
+
+const names = ["node1", "node2", "node3", "node4", "node5"];
+const peersOf = (self: string) => names.map((n, i) => record(n, i + 1)).filter((r) => r.name !== self);
+
+/** node2 and node3 reflect when `reflect`; every node may announce 198.51.<i>.0/24 and more specifics to /28. */
+function allocations(reflect: boolean): Map<string, Allocation> {
+  return new Map(
+    names.map((name, i) => [
+      name,
+      {
+        version: 1 as const,
+        name,
+        meshAddress: `10.0.0.${i + 1}`,
+        routerId: `10.0.0.${i + 1}`,
+        prefixes: [{ prefix: `198.51.${i + 1}.0/24`, ge: 24, le: 28 }],
+        ...(reflect && (name === "node2" || name === "node3") && { routeReflectorClusterId: "10.0.0.0" }),
+      },
+    ]),
+  );
+}
+
+function peersFile(self: string, reflect: boolean): string {
+  const cfg = config({ name: self, meshAddress: `10.0.0.${names.indexOf(self) + 1}`, routerId: `10.0.0.${names.indexOf(self) + 1}`, requireAllocations: true });
+  const a = allocations(reflect);
+  return renderPeersFile(cfg, planSessions(cfg, peersOf(self), a).sessions, a);
+}
+
+describe("BGP sessions: full mesh", () => {
+  it("without reflectors every node has a session with every other, each importing only its own allocation", () => {
+    const text = peersFile("node1", false);
+    const sessions = text.split("\n").filter((l) => l.startsWith("protocol bgp"));
+    expect(sessions).toHaveLength(4);
+    expect(sessions[0]).toBe(
+      "protocol bgp peer_node2 from mesh_peer { neighbor 10.0.0.2; ipv4 { import filter { if net ~ [ 198.51.2.0/24{24,28} ] then accept; reject; }; import keep filtered on; receive limit 2000 action block; import limit 1000 action block; }; }",
+    );
+    // A full mesh's file has no reflector filters: an upgrade leaves it byte for byte as it was.
+    expect(text).not.toContain("filter bgpmesh_reflect");
+  });
+});
+
+describe("BGP sessions: route reflectors", () => {
+  it("a client peers only with the reflectors, and takes from them each route only via its owner", () => {
+    const text = peersFile("node1", true);
+    const sessions = text.split("\n").filter((l) => l.startsWith("protocol bgp"));
+    expect(sessions.map((l) => /protocol bgp (\S+)/.exec(l)![1])).toEqual(["peer_node2", "peer_node3"]);
+    for (const l of sessions) expect(l).toContain("import filter bgpmesh_reflected;");
+    for (const l of sessions) expect(l).not.toMatch(/rr client|next hop self off/);
+    // Every other node's prefixes, each with that node's mesh address as the only next hop; not its own.
+    expect(text).toContain("  if bgp_next_hop = 10.0.0.4 && net ~ [ 198.51.4.0/24{24,28} ] then accept;");
+    expect(text).toContain("  if bgp_next_hop = 10.0.0.2 && net ~ [ 198.51.2.0/24{24,28} ] then accept;");
+    expect(text).not.toContain("bgp_next_hop = 10.0.0.1 ");
+  });
+
+  it("a reflector peers with everyone: its clients as rr clients, the other reflector as a plain peer, next hops kept", () => {
+    const text = peersFile("node2", true);
+    const sessions = text.split("\n").filter((l) => l.startsWith("protocol bgp"));
+    expect(sessions).toHaveLength(4);
+    const byPeer = new Map(sessions.map((l) => [/protocol bgp peer_(\S+)/.exec(l)![1], l]));
+    expect(byPeer.get("node1")).toContain(" rr client; rr cluster id 10.0.0.0;");
+    // A client's session imports that client's own allocation, as in a full mesh.
+    expect(byPeer.get("node1")).toContain("import filter { if net ~ [ 198.51.1.0/24{24,28} ] then accept; reject; };");
+    expect(byPeer.get("node3")).not.toContain("rr client");
+    expect(byPeer.get("node3")).toContain("rr cluster id 10.0.0.0;");
+    expect(byPeer.get("node3")).toContain("import filter bgpmesh_reflected;");
+    for (const l of sessions) expect(l).toContain("export filter bgpmesh_reflect; next hop self off;");
+    expect(text).toMatch(/filter bgpmesh_reflect \{\n {2}if source = RTS_STATIC && proto = "bgpmesh_static" then accept;\n {2}if source = RTS_BGP then accept;\n {2}reject;\n\}/);
+  });
+
+  it("who reflects comes only from the controller's allocations: without them (no TLS) the mesh stays full", () => {
+    const cfg = config({ name: "node1" });
+    const { role, sessions } = planSessions(cfg, peersOf("node1"));
+    expect(role).toBe("mesh");
+    expect(sessions).toHaveLength(4);
+  });
+});
