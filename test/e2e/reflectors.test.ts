@@ -1,0 +1,162 @@
+// Route reflectors on 12 real lab hosts: the mesh turned from a full mesh into two reflectors and
+// their clients and back by one apply each, sampled on the nodes so that a route missing for even
+// a fifth of a second is seen; a client powered off is withdrawn everywhere within 5 s; a
+// reflector powered off loses no route.
+import { writeFileSync } from "node:fs";
+import { join } from "node:path";
+import { beforeAll, describe, expect, it, onTestFinished } from "vitest";
+import { cli, cliOk, ssh, sshOk, type LabInfo } from "../helpers/cli.js";
+import { labPerFile } from "../helpers/lab-per-file.js";
+import { meshInventory } from "../helpers/mesh-inventory.js";
+
+const NAME = "e2e-rr";
+const HOSTS = 12;
+let lab: LabInfo;
+let work: string;
+
+const index = (host: string) => Number(host.replace("node", ""));
+const address = (host: string) => `10.0.0.${10 + index(host)}`;
+const prefix = (host: string) => `198.51.100.${(index(host) - 1) * 16}/28`;
+const names = Array.from({ length: HOSTS }, (_, i) => `node${i + 1}`);
+const REFLECTORS = ["node1", "node2"];
+
+function inventory(reflectors: boolean): string {
+  const file = join(work, `inventory-${reflectors ? "rr" : "full"}.yml`);
+  const groups = reflectors ? `    route_reflectors:\n      hosts:\n${REFLECTORS.map((h) => `        ${h}:`).join("\n")}\n` : "";
+  writeFileSync(
+    file,
+    meshInventory(lab, { hostVars: (h) => `, mesh_address: ${address(h.name)}, bgp_announce: [${prefix(h.name)}]`, groups }),
+  );
+  return file;
+}
+
+async function toolOk(...args: string[]): Promise<string> {
+  const r = await cli(...args, "--no-color");
+  if (r.code !== 0) throw new Error(`bgpmesh-provision ${args.join(" ")} exited ${r.code}:\n${r.stderr}${r.stdout}`);
+  return r.stdout + r.stderr;
+}
+const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
+
+/**
+ * Samples on `hosts` themselves (no SSH round trip per sample): every 0.2 s, the kernel's BIRD
+ * routes as "prefix via" pairs. Returns a function that stops the samplers and returns the samples.
+ */
+async function sampleRoutes(hosts: string[]): Promise<() => Promise<Map<string, string[][]>>> {
+  const script = "#!/bin/sh\nwhile [ -e /run/rr-sample.on ]; do ip -o -4 route show proto bird | awk '{print $1\" \"$3}' | tr '\\n' ','; echo; sleep 0.2; done\n";
+  await Promise.all(
+    hosts.map((h) =>
+      sshOk(lab, h, `cat > /run/rr-sample.sh <<'EOF'\n${script}EOF\nchmod +x /run/rr-sample.sh; touch /run/rr-sample.on; nohup /run/rr-sample.sh > /run/rr-sample.log 2>&1 &`),
+    ),
+  );
+  return async () => {
+    const out = new Map<string, string[][]>();
+    for (const h of hosts) {
+      const text = await sshOk(lab, h, "rm -f /run/rr-sample.on; sleep 0.5; cat /run/rr-sample.log");
+      out.set(h, text.split("\n").filter((l) => l.length > 0).map((l) => l.split(",").filter((x) => x.length > 0)));
+    }
+    return out;
+  };
+}
+
+/** The samples in which a route of `owners` was missing or went via another node. */
+function gaps(samples: string[][], self: string, owners: string[]): string[] {
+  const want = owners.filter((o) => o !== self).map((o) => `${prefix(o)} ${address(o)}`);
+  return samples.flatMap((s, i) => want.filter((w) => !s.includes(w)).map((w) => `sample ${i}: ${w} missing`));
+}
+
+const peersConf = (host: string) => sshOk(lab, host, "cat /etc/bird/peers.d/peers.conf");
+const bgpPeersOf = async (host: string) => [...(await peersConf(host)).matchAll(/^protocol bgp peer_(\S+) /gm)].map((m) => m[1]);
+
+labPerFile(NAME, HOSTS, (l, w) => {
+  lab = l;
+  work = w;
+});
+
+beforeAll(async () => {
+  await toolOk("apply", "-i", inventory(false));
+  await toolOk("verify", "-i", inventory(false), "--wait", "120s");
+}, 900_000);
+
+describe("route reflectors", () => {
+  it("one apply turns a running full mesh into reflectors and clients, and no route is missing at any moment", async () => {
+    expect(await bgpPeersOf("node12")).toHaveLength(HOSTS - 1);
+    const watched = ["node5", "node12", "node2"];
+    const stop = await sampleRoutes(watched);
+    const out = await toolOk("apply", "-i", inventory(true));
+    // Only the first etcd member's allocations change: no file on the other nodes.
+    expect(out).toMatch(/^node12\b.*\bchanged=0\b/m);
+    // The hold (30 s) ends, the clients drop their sessions with each other.
+    for (let i = 0; i < 60 && (await bgpPeersOf("node12")).length !== 2; i++) await sleep(1000);
+    await sleep(3000);
+    const samples = await stop();
+    for (const h of watched) {
+      expect(samples.get(h)!.length).toBeGreaterThan(100);
+      expect(gaps(samples.get(h)!, h, names)).toEqual([]);
+    }
+    expect(await bgpPeersOf("node12")).toEqual(["node1", "node2"]);
+    expect(await bgpPeersOf("node1")).toHaveLength(HOSTS - 1);
+    expect(await peersConf("node1")).toMatch(/peer_node12 from mesh_peer \{ neighbor 10\.0\.0\.22; rr client; rr cluster id 0\.0\.0\.1;/);
+    const v = await cli("verify", "-i", inventory(true), "--wait", "60s", "--no-color");
+    expect(v.code, v.stdout + v.stderr).toBe(0);
+    // Two clients have no session ("-"); a client and a reflector have one; every route via its owner.
+    expect(v.stdout).toMatch(/^node12\s+BPR\s+BPR\s+-PR\s+/m);
+    const status = await cli("status", "-i", inventory(true), "--no-color");
+    expect(status.code, status.stdout).toBe(0);
+    expect(status.stdout).toMatch(/^node12\s+.*\s2\/2\s/m);
+    expect(status.stdout).toMatch(/^node1\s+.*\s11\/11\s/m);
+  });
+
+  it("a client powered off is gone from every other node's kernel within 5 s", async () => {
+    await ssh(lab, "node11", "systemctl poweroff");
+    onTestFinished(() => cliOk("lab", "up", "--name", NAME, "--hosts", String(HOSTS)).then(() => undefined));
+    const t = Date.now();
+    let seconds = -1;
+    for (let i = 0; i < 40; i++) {
+      const left = await Promise.all(["node1", "node5", "node12"].map((h) => sshOk(lab, h, `ip route show ${prefix("node11")}`)));
+      if (left.every((r) => r.trim() === "")) {
+        seconds = (Date.now() - t) / 1000;
+        break;
+      }
+      await sleep(250);
+    }
+    console.log(`reflectors: client node11 powered off, its route gone from node1, node5 and node12 after ${seconds.toFixed(2)} s`);
+    expect(seconds).toBeGreaterThanOrEqual(0);
+    expect(seconds).toBeLessThanOrEqual(5);
+    await cliOk("lab", "up", "--name", NAME, "--hosts", String(HOSTS));
+    const v = await cli("verify", "-i", inventory(true), "--wait", "120s", "--no-color");
+    expect(v.code, v.stdout).toBe(0);
+  });
+
+  it("a reflector powered off loses no route of the live nodes", async () => {
+    const watched = ["node5", "node12"];
+    const stop = await sampleRoutes(watched);
+    await ssh(lab, "node1", "systemctl poweroff");
+    onTestFinished(() => cliOk("lab", "up", "--name", NAME, "--hosts", String(HOSTS)).then(() => undefined));
+    await sleep(15_000);
+    const samples = await stop();
+    const live = names.filter((n) => n !== "node1");
+    for (const h of watched) {
+      expect(samples.get(h)!.length).toBeGreaterThan(40);
+      expect(gaps(samples.get(h)!, h, live)).toEqual([]);
+    }
+    // node1's own prefix is gone: it is down, not lost.
+    expect(await sshOk(lab, "node12", `ip route show ${prefix("node1")}`)).toBe("");
+    await cliOk("lab", "up", "--name", NAME, "--hosts", String(HOSTS));
+    const v = await cli("verify", "-i", inventory(true), "--wait", "120s", "--no-color");
+    expect(v.code, v.stdout).toBe(0);
+  });
+
+  it("one apply turns it back into a full mesh, and no route is missing at any moment", async () => {
+    const watched = ["node5", "node12", "node1"];
+    const stop = await sampleRoutes(watched);
+    await toolOk("apply", "-i", inventory(false));
+    for (let i = 0; i < 60 && /rr client/.test(await peersConf("node1")); i++) await sleep(1000);
+    await sleep(5000);
+    const samples = await stop();
+    for (const h of watched) expect(gaps(samples.get(h)!, h, names)).toEqual([]);
+    expect(await bgpPeersOf("node12")).toHaveLength(HOSTS - 1);
+    expect(await peersConf("node1")).not.toContain("rr client");
+    const v = await cli("verify", "-i", inventory(false), "--wait", "60s", "--no-color");
+    expect(v.code, v.stdout).toBe(0);
+  });
+});
