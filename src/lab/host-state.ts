@@ -93,14 +93,14 @@ export function hostProblem(host: string, s: HostState): string | undefined {
   return lines.join("\n");
 }
 
-/** systemd colours its console status lines. */
-const stripAnsi = (s: string) => s.replace(/\u001b\[[0-9;]*m/g, "");
+/** systemd colours its console status lines and ends them with CR CR LF. */
+const plain = (s: string) => s.replace(/\u001b\[[0-9;]*m|\r/g, "");
 
 /** Why a host that never let us log in is not up, from its console output. */
 export function bootProblem(host: string, what: string, consoleText: string): string {
   // The console file gathers every boot of the host; only the last one tells about this one.
   const boots = consoleText.split(/^(?=Spawning container )/m);
-  const all = (boots.at(-1) ?? "").split("\n").map(stripAnsi);
+  const all = (boots.at(-1) ?? "").split("\n").map(plain);
   const lines = [`${host}: ${what}`];
   const shown = all.filter((l) => l.trim() !== "").slice(-6);
   if (shown.length > 0) lines.push("    last console lines:", ...shown.map((l) => `      ${l}`));

@@ -1,6 +1,6 @@
 // The machine-wide kernel limits that lab hosts share. The containers run without a user
 // namespace, so every host's root is the machine's root and each of their service users (e.g.
-// messagebus) is the same kernel user in all of them: per-user limits (inotify, keys) are spent by
+// messagebus) is the same kernel user in all of them: per-user limits (inotify) are spent by
 // all hosts together. The neighbour tables' gc thresholds are global too (only the initial
 // namespace has them), yet every host in a lab holds a neighbour for each other host on eth0 and,
 // once the mesh runs, again on tinc0. The defaults hold about 10 to 20 hosts; past that hosts
@@ -17,15 +17,16 @@ export interface KernelLimit {
 
 /*
  * Per-host budgets, with room over what an idle booted host was measured to hold (README, "The
- * lab": 9 inotify instances and 25 watches of root's, 12 tasks, 1 key) for the mesh roles, the
- * systemd --user instance each root login starts, `lab ssh` sessions and apply runs.
+ * lab": 6 inotify instances and 20 watches of root's, 8 tasks) for the mesh roles, the systemd
+ * --user instance each root login starts, `lab ssh` sessions and apply runs. Key quotas
+ * (kernel.keys.maxkeys) are left alone: the hosts' keyrings were measured to be root's, whose
+ * quota (root_maxkeys) is a million.
  */
 const INOTIFY_INSTANCES_PER_HOST = 32;
 const INOTIFY_WATCHES_PER_HOST = 512;
-const TASKS_PER_HOST = 256;
-const KEYS_PER_HOST = 8;
+const TASKS_PER_HOST = 64;
 /** What the machine itself keeps: the kernel's own defaults for these limits. */
-const BASE = { inotifyInstances: 128, inotifyWatches: 8192, tasks: 32768, keys: 200, keyBytes: 20000, neighbours: 1024 };
+const BASE = { inotifyInstances: 128, inotifyWatches: 8192, tasks: 32768, neighbours: 1024 };
 
 /** Neighbour entries a lab of n hosts holds: each host has every other host and the bridge on eth0, and every host on tinc0; the bridge has each host. */
 export function neighbourEntries(n: number): number {
@@ -48,7 +49,6 @@ export function neededLimits(labSizes: number[]): KernelLimit[] {
   const neighWhy = (v: 4 | 6, t: number) =>
     `the IPv${v} neighbour table is shared by all namespaces; ${hosts} hosts hold about ${entries} neighbours (every host has every other on eth0 and on tinc0)` +
     (t === 3 ? ": past this, new neighbours fail and hosts become unreachable" : "");
-  const keys = roundUp(BASE.keys + KEYS_PER_HOST * hosts, 100);
   const limits: KernelLimit[] = [
     {
       key: "fs.inotify.max_user_instances",
@@ -67,16 +67,6 @@ export function neededLimits(labSizes: number[]): KernelLimit[] {
       key: "kernel.pid_max",
       need: Math.max(BASE.tasks, roundUp(8192 + TASKS_PER_HOST * hosts, 4096)),
       why: "every host's processes and threads take machine-wide PIDs; without enough, fork fails inside hosts",
-    },
-    {
-      key: "kernel.keys.maxkeys",
-      need: keys,
-      why: "each system service gets a session keyring owned by its user, and a service user is one kernel user across all hosts; without enough, services fail with 'Disk quota exceeded'",
-    },
-    {
-      key: "kernel.keys.maxbytes",
-      need: keys * (BASE.keyBytes / BASE.keys),
-      why: "the keyrings of kernel.keys.maxkeys also count against this byte quota",
     },
     {
       key: "net.netfilter.nf_conntrack_max",

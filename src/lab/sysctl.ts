@@ -34,13 +34,13 @@ export function raiseKernelLimits(labSizes: number[], log: (msg: string) => void
       refused.push(
         `${r.key} is ${r.from}, ${labSizes.reduce((a, b) => a + b, 0)} hosts need ${r.to}, and ${sysctlPath(r.key)} cannot be written (${err.code ?? err.message}): ${r.why}`,
       );
-      fixes.push(`sysctl -w ${r.key}=${r.to}`);
+      fixes.push(`${r.key}=${r.to}`);
       continue;
     }
     const now = readSysctl(r.key);
     if (now !== undefined && now < r.to) {
       refused.push(`${r.key}: wrote ${r.to} but the kernel kept ${now}: ${r.why}`);
-      fixes.push(`sysctl -w ${r.key}=${r.to}`);
+      fixes.push(`${r.key}=${r.to}`);
       continue;
     }
     raised.push(r);
@@ -49,7 +49,7 @@ export function raiseKernelLimits(labSizes: number[], log: (msg: string) => void
   if (refused.length > 0) {
     throw new Error(
       `the lab cannot raise kernel limits its hosts need (nothing was booted):\n  ${refused.join("\n  ")}\n` +
-        `raise them as root on the machine itself (outside any container), e.g. ${fixes.join(" ")}, or start fewer hosts`,
+        `raise them as root on the machine itself (outside any container), e.g. sysctl -w ${fixes.join(" ")}, or start fewer hosts`,
     );
   }
   return raised;
