@@ -69,14 +69,15 @@ export function labCommand(): Command {
       const { lab: l, repoServer, hosts } = status;
       console.log(`lab '${l.name}': ${l.subnet} on bridge ${l.bridge}, apt repository ${repoServer ? l.repoUrl : "NOT RUNNING"}`);
       console.log(`inventory ${l.inventoryFile}`);
-      console.log("HOST      ADDRESS          STATE     SYSTEMD     MEMORY (total / anon)");
+      console.log("HOST      ADDRESS          STATE     SYSTEMD      MEMORY (total / anon)");
       for (const h of hosts) {
         const mem = h.memory ? `${mib(h.memory.totalBytes)} / ${mib(h.memory.rssBytes)}` : "-";
         console.log(
-          `${h.name.padEnd(9)} ${h.address.padEnd(16)} ${(h.running ? "running" : "stopped").padEnd(9)} ${(h.systemd ?? "-").padEnd(11)} ${mem}`,
+          `${h.name.padEnd(9)} ${h.address.padEnd(16)} ${(h.running ? "running" : "stopped").padEnd(9)} ${(h.systemd ?? "-").padEnd(12)} ${mem}`,
         );
       }
-      if (hosts.some((h) => !h.running)) process.exitCode = 1;
+      for (const h of hosts) if (h.problem) console.log(h.problem);
+      if (hosts.some((h) => !h.running || h.systemd !== "running")) process.exitCode = 1;
     });
 
   lab

@@ -1,19 +1,21 @@
 // `lab up`, `lab down` and `lab status`: a set of real Debian hosts on this machine.
 import { existsSync, mkdirSync, readdirSync, readFileSync, rmSync } from "node:fs";
-import { connect } from "node:net";
 import { join } from "node:path";
 import { run } from "../util/exec.js";
-import { stopwatch, waitFor } from "../util/time.js";
+import { stopwatch } from "../util/time.js";
 import { ensureAptRepo } from "./apt-repo.js";
 import { hostCgroups, memoryUse, type MemoryUse } from "./cgroups.js";
-import { bootHost, consoleLog, isRunning, prepareHost, stopHost } from "./host.js";
+import { bootHost, isRunning, prepareHost, stopHost } from "./host.js";
+import { hostStateNow, waitForHost, waitLimits } from "./host-wait.js";
 import { ensureImage } from "./image.js";
+import { tableFulls } from "./kernel-limits.js";
 import { etcHosts, writeLabFiles } from "./lab-files.js";
 import { labHost, labLayout, type LabHost, type LabLayout } from "./layout.js";
 import { ensureBridge, linkExists, netnsExists, removeBridge } from "./network.js";
 import { checkLabPrerequisites } from "./preflight.js";
 import { claimLab, forgetLab, listLabs, readLab } from "./registry.js";
 import { ensureRepoServer, repoServerPid, stopRepoServer } from "./repo-service.js";
+import { raiseKernelLimits, readSysctl } from "./sysctl.js";
 
 export type Log = (msg: string) => void;
 
@@ -22,12 +24,17 @@ export interface HostReport {
   address: string;
   running: boolean;
   systemd?: string;
+  /** why systemd is not `running`: failed units and their journal, or why SSH fails */
+  problem?: string;
   memory?: MemoryUse;
 }
 
 export async function labUp(name: string, hostCount: number, log: Log): Promise<LabLayout> {
   checkLabPrerequisites();
   const elapsed = stopwatch();
+  // The limits are the machine's, so they are sized for every lab on it, this one as it will be.
+  raiseKernelLimits([...listLabs().filter((l) => l.name !== name).map((l) => l.hosts), hostCount], log);
+  const arpFullsBefore = arpTableFulls();
   const record = await claimLab(name, hostCount);
   const lab = labLayout(name, record.index, hostCount);
   mkdirSync(lab.runDir, { recursive: true });
@@ -63,42 +70,32 @@ export async function labUp(name: string, hostCount: number, log: Log): Promise<
     }),
   );
   writeLabFiles(lab);
-  const states = await Promise.all(booted.map((h) => waitForHost(lab, h)));
-  for (const [i, host] of booted.entries()) log(`${host.name} ${host.address}: systemd ${states[i]}`);
+  const limits = waitLimits(booted.length);
+  const outcomes = await Promise.all(lab.hosts.map((h) => waitForHost(lab, h, limits)));
+  const problems = outcomes.flatMap((o) => (o.problem ? [o.problem] : []));
+  const arpFulls = arpTableFulls() - arpFullsBefore;
+  if (arpFulls > 0) {
+    problems.push(
+      `the machine's IPv4 neighbour table refused ${arpFulls} new entries while the lab came up (/proc/net/stat/arp_cache table_fulls): ` +
+        `net.ipv4.neigh.default.gc_thresh3 is ${readSysctl("net.ipv4.neigh.default.gc_thresh3")}, too few for the labs on this machine`,
+    );
+  }
+  if (problems.length > 0) {
+    const down = outcomes.filter((o) => o.problem).length;
+    throw new Error(
+      `lab '${name}': ${down} of ${hostCount} hosts did not come up (the rest run; \`lab status --name ${name}\` shows them, \`lab down --name ${name}\` removes the lab):\n` +
+        problems.join("\n"),
+    );
+  }
   const kept = hostCount - booted.length;
   log(
-    `lab '${name}' is up: ${hostCount} hosts on ${lab.subnet} (${booted.length} booted, ${kept} already running) in ${elapsed().toFixed(1)}s`,
+    `lab '${name}' is up: ${hostCount} hosts on ${lab.subnet}, systemd running on each (${booted.length} booted, ${kept} already running) in ${elapsed().toFixed(1)}s`,
   );
   log(`inventory: ${lab.inventoryFile}`);
   return lab;
 }
 
-/** Waits until sshd answers with the host's known key and systemd has finished booting. */
-async function waitForHost(lab: LabLayout, host: LabHost): Promise<string> {
-  await waitFor(`${host.name}: sshd on ${host.address}:22 (see ${consoleLog(lab, host)})`, 60_000, () => portOpen(host.address, 22), 50);
-  const ssh = ["-F", lab.sshConfigFile, "-o", "BatchMode=yes", host.name];
-  const r = await waitFor(`${host.name}: ssh login`, 30_000, async () => {
-    const res = await run("ssh", [...ssh, "systemctl is-system-running --wait"], { allowFailure: true, timeoutMs: 90_000 });
-    return res.code === 255 ? undefined : res;
-  }, 200);
-  const state = r.stdout.trim() || r.stderr.trim();
-  if (state === "running") return state;
-  const failed = await run("ssh", [...ssh, "systemctl --failed --no-legend --plain"], { allowFailure: true });
-  return `${state} (failed units: ${failed.stdout.trim().split("\n").map((l) => l.split(" ")[0]).join(", ") || "none"})`;
-}
-
-function portOpen(address: string, port: number): Promise<true | undefined> {
-  return new Promise((resolve) => {
-    const sock = connect({ host: address, port, timeout: 500 });
-    const done = (ok: boolean) => {
-      sock.destroy();
-      resolve(ok ? true : undefined);
-    };
-    sock.once("connect", () => done(true));
-    sock.once("error", () => done(false));
-    sock.once("timeout", () => done(false));
-  });
-}
+const arpTableFulls = () => tableFulls(existsSync("/proc/net/stat/arp_cache") ? readFileSync("/proc/net/stat/arp_cache", "utf8") : "");
 
 /** Hosts that have a folder in the lab (running or not). */
 function hostsOnDisk(lab: LabLayout): LabHost[] {
@@ -169,11 +166,9 @@ export async function labStatus(name: string): Promise<{ lab: LabLayout; repoSer
       const running = await isRunning(lab, h);
       const report: HostReport = { name: h.name, address: h.address, running };
       if (running) {
-        const r = await run("ssh", ["-F", lab.sshConfigFile, "-o", "BatchMode=yes", h.name, "systemctl is-system-running"], {
-          allowFailure: true,
-          timeoutMs: 10_000,
-        });
-        report.systemd = r.stdout.trim() || "unreachable";
+        const now = await hostStateNow(lab, h);
+        report.systemd = now.state;
+        report.problem = now.problem;
         report.memory = memoryUse(hostCgroups(lab.name, h.machine));
       }
       return report;
