@@ -21,6 +21,9 @@ import type { PeerRecord } from "./record.js";
  */
 export type SessionKind = "peer" | "to-reflector" | "rr-client" | "reflector-peer";
 
+/** The kinds of session that carry other nodes' routes. */
+export const REFLECTING_KINDS: ReadonlySet<SessionKind> = new Set(["to-reflector", "rr-client", "reflector-peer"]);
+
 export interface BgpSession {
   name: string;
   kind: SessionKind;
@@ -52,13 +55,13 @@ export function planSessions(
   allocations?: ReadonlyMap<string, Allocation>,
 ): { role: BgpRole; sessions: BgpSession[] } {
   // Only the controller's allocations say who reflects (a record is the node's own word).
-  const clusterOf = (name: string) => allocations?.get(name)?.routeReflectorClusterId;
-  const reflectors = allocations ? [...allocations.values()].filter((a) => a.routeReflectorClusterId !== undefined).length : 0;
-  const role = bgpRole(clusterOf(config.name) !== undefined, reflectors);
+  const reflects = (name: string) => allocations?.get(name)?.routeReflector === true;
+  const reflectors = allocations ? [...allocations.values()].filter((a) => a.routeReflector === true).length : 0;
+  const role = bgpRole(reflects(config.name), reflectors);
   const password = passwordClause(config);
   const sessions: BgpSession[] = [];
   for (const r of [...peers].sort((a, b) => byName(a.name, b.name))) {
-    const peerRole = bgpRole(clusterOf(r.name) !== undefined, reflectors);
+    const peerRole = bgpRole(reflects(r.name), reflectors);
     if (!hasSession(role, peerRole)) continue;
     const kind: SessionKind =
       role === "mesh" ? "peer" : role === "client" ? "to-reflector" : peerRole === "client" ? "rr-client" : "reflector-peer";
@@ -66,13 +69,14 @@ export function planSessions(
     let body: string;
     if (kind === "peer") body = own ? ` ipv4 {${own} };` : "";
     else if (kind === "to-reflector") body = ` ipv4 {${reflectedChannel()} };`;
-    // A reflector keeps every route's next hop (its owner): the template's `next hop self` would
-    // send all the mesh's traffic through the reflector. Its own prefixes still go with its own
-    // address (a blackhole route has no gateway: BIRD then uses the local address).
+    // A reflector passes routes on (the template's `rr client` lets every session carry them) and
+    // keeps every route's next hop (its owner): the template's `next hop self` would send all the
+    // mesh's traffic through the reflector. Its own prefixes still go with its own address (a
+    // blackhole route has no gateway: BIRD then uses the local address). Only channel options
+    // differ from a full mesh's line: BIRD reloads the routes and keeps the session.
     else {
-      const cluster = ` rr cluster id ${clusterOf(config.name)};`;
       const imports = kind === "rr-client" ? own : reflectedChannel();
-      body = `${kind === "rr-client" ? " rr client;" : ""}${cluster} ipv4 {${imports} export filter ${REFLECT_EXPORT}; next hop self off; };`;
+      body = ` ipv4 {${imports} export filter ${REFLECT_EXPORT}; next hop self off; };`;
     }
     sessions.push({ name: r.name, kind, line: `protocol bgp ${birdProtocolName(r.name)} from mesh_peer { neighbor ${r.meshAddress};${body}${password} }` });
   }

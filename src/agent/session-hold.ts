@@ -1,12 +1,12 @@
 // Make before break when the mesh changes shape (a full mesh turned into reflectors and clients,
-// or back). Every agent sees the new allocations at about the same moment; were each to switch at
-// once, a client would drop its sessions with the other clients while the reflectors restart
-// theirs with it (adding `rr client` changes the session, and BIRD restarts a changed session),
-// and the other nodes' routes would be gone from it for seconds. So a live peer whose session
-// changes kind, or goes, keeps its old session for SESSION_HOLD_MS; a new session starts at once.
-// Both ends hold, so during the hold the routes arrive both ways, and when it ends the new way
-// has long been up. A peer that left, or that BIRD may no longer have (skipped), goes at once.
-import type { BgpSession } from "./bgp-sessions.js";
+// or back). Every agent sees the new allocations at about the same moment. A session that starts
+// to carry other nodes' routes (a full-mesh session becoming one with a reflector) changes at once:
+// only its filters change, so BIRD keeps it up. One that stops carrying them (a reflector's session
+// back to a full-mesh one), or that goes (two clients), would take routes away before the new
+// ways are up: a live peer's such session stays as it was for SESSION_HOLD_MS. Both ends hold, so
+// when the hold ends the new sessions have long been up. A new session starts at once; a peer that
+// left, or that BIRD may no longer have (skipped), goes at once.
+import { REFLECTING_KINDS, type BgpSession } from "./bgp-sessions.js";
 
 /** Long enough for a restarted session to come back (connect delay 2 s, retry 5 s) with its routes. */
 export const SESSION_HOLD_MS = 30_000;
@@ -39,8 +39,9 @@ export function holdSessions(
   };
   for (const s of wanted) {
     const before = previous.get(s.name);
-    // Same kind (an allocation's filter changed, say): BIRD reloads the routes and keeps the session.
-    if (before && before.kind !== s.kind && hold(before)) continue;
+    // Same kind (an allocation's filter changed, say), or one that carries more: at once.
+    const narrows = before !== undefined && REFLECTING_KINDS.has(before.kind) && !REFLECTING_KINDS.has(s.kind);
+    if (before && narrows && hold(before)) continue;
     sessions.set(s.name, { ...s });
   }
   for (const before of previous.values()) {

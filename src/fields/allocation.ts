@@ -18,10 +18,9 @@ export const allocationSchema = z.strictObject({
   meshAddress: unicastIpv4Field,
   routerId: routerIdField,
   prefixes: z.array(prefixRangeField).max(MAX_ALLOCATION_RANGES, { error: `at most ${MAX_ALLOCATION_RANGES} ranges` }),
-  // Present only on a route reflector (the inventory group route_reflectors): its BGP cluster id,
-  // the same on every reflector. Absent otherwise, so a mesh without reflectors publishes exactly
-  // what agents of the previous version accept.
-  routeReflectorClusterId: routerIdField.optional(),
+  // Present (true) only on a route reflector (the inventory group route_reflectors). Absent
+  // otherwise, so a mesh without reflectors publishes exactly what agents of the previous version accept.
+  routeReflector: z.literal(true).optional(),
 });
 
 export type Allocation = z.infer<typeof allocationSchema>;

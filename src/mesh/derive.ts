@@ -11,7 +11,7 @@ import { describeIssues } from "../fields/issues.js";
 import { cidrContains, formatPrefixRange, parsePrefixRange, type PrefixRange } from "../fields/prefix-range.js";
 import { MESH_NAME } from "../fields/names.js";
 import { endpointAddressField, isTincKeyExpire, TINC_KEY_EXPIRE } from "../fields/tinc.js";
-import { reflectorClusterId, reflectorHosts } from "./reflectors.js";
+import { checkReflectors, reflectorHosts } from "./reflectors.js";
 
 export const MESH_GROUP = "mesh";
 export const ETCD_GROUP = "etcd";
@@ -182,7 +182,7 @@ function checkPrefixes(inv: Inventory, mesh: string[], vars: (h: string) => VarS
       meshAddress: String(userSet(vars(h), "mesh_address")?.value ?? d["mesh_address"]),
       routerId: String(d["router_id"]),
       prefixes,
-      ...(d["bgp_route_reflector"] === true && { routeReflectorClusterId: String(d["bgp_rr_cluster_id"]) }),
+      ...(d["bgp_route_reflector"] === true && { routeReflector: true }),
     };
     const checked = allocationSchema.safeParse(allocation);
     if (!checked.success) {
@@ -294,11 +294,9 @@ export function deriveMeshVars(inv: Inventory, resolved: Resolved): Map<string, 
   // Announced prefixes: the agent's rule for its "prefixes" (it refuses its whole config over one
   // bad prefix), and the rules of the mesh as a whole, checked here so that the run stops before
   // any host is contacted.
+  checkReflectors(inv, mesh, vars, tls);
   const reflectors = new Set(reflectorHosts(inv));
-  const clusterId = reflectorClusterId(inv, mesh, vars, tls);
-  for (const h of mesh) {
-    Object.assign(derived.get(h)!, { bgp_route_reflector: reflectors.has(h), ...(clusterId && { bgp_rr_cluster_id: clusterId }) });
-  }
+  for (const h of mesh) derived.get(h)!["bgp_route_reflector"] = reflectors.has(h);
   checkPrefixes(inv, mesh, vars, underlay, derived);
 
   // etcd: an odd number of members keeps a quorum through the loss of one (or two, with five).

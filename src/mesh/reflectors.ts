@@ -1,9 +1,8 @@
 // Route reflectors: the hosts of the inventory group `route_reflectors`. The controller tells
-// every agent who reflects through the nodes' allocations in etcd (routeReflectorClusterId), which
+// every agent who reflects through the nodes' allocations in etcd (routeReflector), which
 // only it writes: a node cannot make itself a reflector, and turning reflectors on or off changes
 // no file on the nodes, only what their agents configure (src/agent/bgp-sessions.ts).
 import { hostsOf, InventoryError, type Inventory, type VarSet } from "../inventory/index.js";
-import { isRouterId } from "../fields/ipv4.js";
 import { bgpRole, FULL_MESH_WARN_NODES, hasSession, type BgpRole } from "../fields/topology.js";
 
 export const REFLECTOR_GROUP = "route_reflectors";
@@ -26,14 +25,12 @@ export function expectedSessionCounts(inv: Inventory, mesh: readonly string[]): 
 }
 
 /**
- * The cluster id every reflector's allocation carries, after the inventory's checks: reflectors
- * are mesh hosts, etcd runs over TLS (allocations exist only there), and bgp_rr_cluster_id, if
- * set, is one IPv4-shaped id for all of them. The default is fixed, so adding or removing a
- * reflector never changes the others' sessions.
+ * The inventory's checks of the group: reflectors are mesh hosts, and etcd runs over TLS
+ * (allocations, which say who reflects, exist only there).
  */
-export function reflectorClusterId(inv: Inventory, mesh: readonly string[], vars: (h: string) => VarSet, tls: (h: string) => boolean): string | undefined {
+export function checkReflectors(inv: Inventory, mesh: readonly string[], vars: (h: string) => VarSet, tls: (h: string) => boolean): void {
   const reflectors = reflectorHosts(inv);
-  if (reflectors.length === 0) return undefined;
+  if (reflectors.length === 0) return;
   const where = { ...inv.groups.get(REFLECTOR_GROUP)!.defined, key: REFLECTOR_GROUP };
   const outside = reflectors.filter((h) => !mesh.includes(h));
   if (outside.length) {
@@ -47,30 +44,7 @@ export function reflectorClusterId(inv: Inventory, mesh: readonly string[], vars
       `${plain}: etcd_tls is false, but group ${REFLECTOR_GROUP} needs it: the agents learn who reflects from the allocations, which only exist in etcd with TLS`,
     );
   }
-  const ids = new Map<string, string>();
-  for (const h of reflectors) {
-    const def = vars(h).get("bgp_rr_cluster_id");
-    if (def === undefined || def.value === null || def.value === undefined) continue;
-    const id = String(def.value);
-    if (!isRouterId(id)) {
-      throw new InventoryError({ ...def.origin, key: "bgp_rr_cluster_id", host: h }, `${h}: bgp_rr_cluster_id '${id}' must be an IPv4-shaped id like 10.0.0.1, not 0.0.0.0`);
-    }
-    ids.set(h, id);
-  }
-  const distinct = [...new Set(ids.values())];
-  if (distinct.length > 1) {
-    const [h, id] = [...ids].find(([, v]) => v !== distinct[0])!;
-    const def = vars(h).get("bgp_rr_cluster_id")!;
-    throw new InventoryError(
-      { ...def.origin, key: "bgp_rr_cluster_id", host: h },
-      `${h}: bgp_rr_cluster_id ${id} differs from ${distinct[0]}: the reflectors of one mesh share one cluster id`,
-    );
-  }
-  return distinct[0] ?? DEFAULT_CLUSTER_ID;
 }
-
-/** Any 32-bit value serves; one that is no host's address reads as what it is. */
-export const DEFAULT_CLUSTER_ID = "0.0.0.1";
 
 /** Warnings about the mesh's shape, for plan and apply to print before any host is contacted. */
 export function topologyWarnings(inv: Inventory, mesh: readonly string[]): string[] {

@@ -64,6 +64,12 @@ function gaps(samples: string[][], self: string, owners: string[]): string[] {
   return samples.flatMap((s, i) => want.filter((w) => !s.includes(w)).map((w) => `sample ${i}: ${w} missing`));
 }
 
+/** Established sessions as "name since": a restarted session has a new "since". */
+const since = async (host: string) =>
+  (await sshOk(lab, host, "birdc -r show protocols"))
+    .split("\n")
+    .filter((l) => /^peer_\S+.*Established/.test(l))
+    .map((l) => { const w = l.split(/\s+/); return `${w[0]} ${w[4]}`; });
 const peersConf = (host: string) => sshOk(lab, host, "cat /etc/bird/peers.d/peers.conf");
 const bgpPeersOf = async (host: string) => [...(await peersConf(host)).matchAll(/^protocol bgp peer_(\S+) /gm)].map((m) => m[1]);
 
@@ -81,6 +87,7 @@ describe("route reflectors", () => {
   it("one apply turns a running full mesh into reflectors and clients, and no route is missing at any moment", async () => {
     expect(await bgpPeersOf("node12")).toHaveLength(HOSTS - 1);
     const watched = ["node5", "node12", "node2"];
+    const before = await since("node12");
     const stop = await sampleRoutes(watched);
     const out = await toolOk("apply", "-i", inventory(true));
     // Only the first etcd member's allocations change: no file on the other nodes.
@@ -94,8 +101,10 @@ describe("route reflectors", () => {
       expect(gaps(samples.get(h)!, h, names)).toEqual([]);
     }
     expect(await bgpPeersOf("node12")).toEqual(["node1", "node2"]);
+    // Its sessions with the reflectors were never restarted: only their filters changed.
+    expect(await since("node12")).toEqual(before.filter((x) => /^peer_node[12] /.test(x)));
     expect(await bgpPeersOf("node1")).toHaveLength(HOSTS - 1);
-    expect(await peersConf("node1")).toMatch(/peer_node12 from mesh_peer \{ neighbor 10\.0\.0\.22; rr client; rr cluster id 0\.0\.0\.1;/);
+    expect(await peersConf("node1")).toMatch(/peer_node12 from mesh_peer \{ neighbor 10\.0\.0\.22; ipv4 \{ .* export filter bgpmesh_reflect; next hop self off; \}; \}/);
     const v = await cli("verify", "-i", inventory(true), "--wait", "60s", "--no-color");
     expect(v.code, v.stdout + v.stderr).toBe(0);
     // Two clients have no session ("-"); a client and a reflector have one; every route via its owner.
@@ -150,12 +159,12 @@ describe("route reflectors", () => {
     const watched = ["node5", "node12", "node1"];
     const stop = await sampleRoutes(watched);
     await toolOk("apply", "-i", inventory(false));
-    for (let i = 0; i < 60 && /rr client/.test(await peersConf("node1")); i++) await sleep(1000);
+    for (let i = 0; i < 60 && /bgpmesh_reflect/.test(await peersConf("node1")); i++) await sleep(1000);
     await sleep(5000);
     const samples = await stop();
     for (const h of watched) expect(gaps(samples.get(h)!, h, names)).toEqual([]);
     expect(await bgpPeersOf("node12")).toHaveLength(HOSTS - 1);
-    expect(await peersConf("node1")).not.toContain("rr client");
+    expect(await peersConf("node1")).not.toContain("bgpmesh_reflect");
     const v = await cli("verify", "-i", inventory(false), "--wait", "60s", "--no-color");
     expect(v.code, v.stdout).toBe(0);
   });

@@ -17,7 +17,7 @@ function allocations(reflect: boolean): Map<string, Allocation> {
         meshAddress: `10.0.0.${i + 1}`,
         routerId: `10.0.0.${i + 1}`,
         prefixes: [{ prefix: `198.51.${i + 1}.0/24`, ge: 24, le: 28 }],
-        ...(reflect && (name === "node2" || name === "node3") && { routeReflectorClusterId: "10.0.0.0" }),
+        ...(reflect && (name === "node2" || name === "node3") && { routeReflector: true as const }),
       },
     ]),
   );
@@ -55,17 +55,21 @@ describe("BGP sessions: route reflectors", () => {
     expect(text).not.toContain("bgp_next_hop = 10.0.0.1 ");
   });
 
-  it("a reflector peers with everyone: its clients as rr clients, the other reflector as a plain peer, next hops kept", () => {
+  it("a reflector peers with everyone, passing routes on with their next hops kept", () => {
     const text = peersFile("node2", true);
     const sessions = text.split("\n").filter((l) => l.startsWith("protocol bgp"));
     expect(sessions).toHaveLength(4);
     const byPeer = new Map(sessions.map((l) => [/protocol bgp peer_(\S+)/.exec(l)![1], l]));
-    expect(byPeer.get("node1")).toContain(" rr client; rr cluster id 10.0.0.0;");
     // A client's session imports that client's own allocation, as in a full mesh.
     expect(byPeer.get("node1")).toContain("import filter { if net ~ [ 198.51.1.0/24{24,28} ] then accept; reject; };");
-    expect(byPeer.get("node3")).not.toContain("rr client");
-    expect(byPeer.get("node3")).toContain("rr cluster id 10.0.0.0;");
+    // From the other reflector: every node's routes, each via its owner.
     expect(byPeer.get("node3")).toContain("import filter bgpmesh_reflected;");
+    // No protocol option differs from a full mesh's line (`rr client` is the template's): only the
+    // channel's, which BIRD changes without restarting the session.
+    for (const l of sessions) {
+      expect(l).toMatch(/^protocol bgp peer_node\d from mesh_peer \{ neighbor 10\.0\.0\.\d; ipv4 \{ .*; \}; \}$/);
+      expect(l).not.toMatch(/rr client|cluster/);
+    }
     for (const l of sessions) expect(l).toContain("export filter bgpmesh_reflect; next hop self off;");
     expect(text).toMatch(/filter bgpmesh_reflect \{\n {2}if source = RTS_STATIC && proto = "bgpmesh_static" then accept;\n {2}if source = RTS_BGP then accept;\n {2}reject;\n\}/);
   });

@@ -31,12 +31,12 @@ async function values(text: string) {
 const twoReflectors = "    route_reflectors:\n      hosts:\n        node1:\n        node2:\n";
 
 describe("route reflectors in the inventory", () => {
-  it("puts the cluster id in the reflectors' allocations only, and marks each host's role", async () => {
+  it("marks the reflectors in their allocations only, and each host's role", async () => {
     const { values: v } = await values(inventory(4, twoReflectors));
     const all = v();
-    expect((all.get("node1")!["bgp_allocation"] as Record<string, unknown>)["routeReflectorClusterId"]).toBe("0.0.0.1");
-    expect((all.get("node2")!["bgp_allocation"] as Record<string, unknown>)["routeReflectorClusterId"]).toBe("0.0.0.1");
-    expect(all.get("node3")!["bgp_allocation"]).not.toHaveProperty("routeReflectorClusterId");
+    expect((all.get("node1")!["bgp_allocation"] as Record<string, unknown>)["routeReflector"]).toBe(true);
+    expect((all.get("node2")!["bgp_allocation"] as Record<string, unknown>)["routeReflector"]).toBe(true);
+    expect(all.get("node3")!["bgp_allocation"]).not.toHaveProperty("routeReflector");
     expect([1, 2, 3, 4].map((i) => all.get(`node${i}`)!["bgp_route_reflector"])).toEqual([true, true, false, false]);
   });
 
@@ -53,7 +53,7 @@ describe("route reflectors in the inventory", () => {
     expect(Object.fromEntries(expectedSessionCounts(full, mesh))).toEqual({ node1: 4, node2: 4, node3: 4, node4: 4, node5: 4 });
   });
 
-  it("refuses a reflector outside the mesh, etcd without TLS, and two cluster ids, naming the place", async () => {
+  it("refuses a reflector outside the mesh, and etcd without TLS, naming the place", async () => {
     const outside = await values(`${inventory(3, twoReflectors)}        other: { ansible_host: 192.0.2.99 }\n`);
     expect(() => outside.values()).toThrow(/route_reflectors has other, not in group mesh/);
     const plain = await values(inventory(3, twoReflectors, "  vars:\n    etcd_tls: false\n"));
@@ -65,8 +65,6 @@ describe("route reflectors in the inventory", () => {
     }
     expect(err).toBeInstanceOf(InventoryError);
     expect(String((err as Error).message)).toMatch(/inventory\.yml:\d+:\d+: etcd_tls: .*route_reflectors needs it/);
-    const two = await values(inventory(3, "    route_reflectors:\n      hosts:\n        node1: { bgp_rr_cluster_id: 10.9.9.9 }\n        node2: { bgp_rr_cluster_id: 10.9.9.8 }\n"));
-    expect(() => two.values()).toThrow(/inventory\.yml:\d+:\d+: bgp_rr_cluster_id: node2: bgp_rr_cluster_id 10\.9\.9\.8 differs from 10\.9\.9\.9/);
   });
 
   it("warns about a full mesh beyond 30 nodes and about a single reflector", async () => {
