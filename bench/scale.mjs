@@ -25,7 +25,7 @@ const exec = promisify(execFile);
 const sleep = (ms) => new Promise((r) => setTimeout(r, ms));
 const now = () => Number(process.hrtime.bigint()) / 1e9;
 const say = (line) => console.log(line);
-const cli = (...a) => exec(process.execPath, [CLI, ...a, "--no-color"], { maxBuffer: 64 << 20 }).catch((e) => e);
+const cli = (...a) => exec(process.execPath, [CLI, ...a, ...(a[0] === "lab" ? [] : ["--no-color"])], { maxBuffer: 64 << 20 }).catch((e) => e);
 const timed = async (label, ...a) => {
   const t = now();
   const r = await cli(...a);
