@@ -70,6 +70,7 @@ export function runOptions(flags: CommonFlags, extra: Partial<RunAndReport> & Pi
     connect: (inv: Inventory, host: string) => connectHost(inv, host, flags),
     out: (t) => process.stdout.write(t),
     err: (t) => process.stderr.write(t),
+    live: process.stderr.isTTY === true,
     ...extra,
   };
 }
