@@ -85,8 +85,9 @@ export async function runHost(desired: DesiredHost, connect: () => Promise<Trans
     }
     opts.beforeApply?.(plan);
     opts.progress(host, `applying ${plan.actions.length} change(s), ${plan.handlers.length} handler(s)`);
-    const run = await execute(host, session, plan, opts);
-    return finish(outcome(plan, run, opts.redact));
+    const stop: { why?: string } = {};
+    const run = await execute(host, session, plan, opts, stop);
+    return finish(outcome(plan, run, opts.redact, stop.why));
   } catch (e) {
     return finish({ status: e instanceof UnreachableError ? "unreachable" : "failed", error: opts.redact((e as Error).message) });
   } finally {
@@ -107,7 +108,7 @@ function staleReason(expected: { observedDigest: string; actionsDigest: string }
  * Sends the apply script, piece by piece when the controller has work in between: a certificate to
  * sign (the host printed its request), or a handler that must wait for this host's turn.
  */
-async function execute(host: string, session: Session, plan: HostPlan, opts: HostRunOptions): Promise<ExecResult> {
+async function execute(host: string, session: Session, plan: HostPlan, opts: HostRunOptions, stop: { why?: string }): Promise<ExecResult> {
   const scripts = applyScripts(plan, undefined, runRecord(opts));
   const rolling = scripts.rolling;
   if (scripts.signs.length === 0 && rolling.length === 0) return session.end(scripts.first);
@@ -135,7 +136,7 @@ async function execute(host: string, session: Session, plan: HostPlan, opts: Hos
   if (!(await reached(0))) return session.end();
   for (const [k, { turn, script }] of rolling.entries()) {
     const last = k === rolling.length - 1;
-    const outcome = await opts.takeTurn(turn, async () => {
+    const turned = await opts.takeTurn(turn, host, async () => {
       const took = stopwatch();
       opts.progress(host, `handler ${turn.handler}: this host's turn (${turn.hosts === 1 ? "one host at a time" : `at most ${turn.hosts} hosts at once`})`);
       let done: ExecResult | undefined;
@@ -146,15 +147,20 @@ async function execute(host: string, session: Session, plan: HostPlan, opts: Hos
       }
       const ok = done ? parseApplyOutput(done.stdout).done : true;
       opts.progress(host, `handler ${turn.handler}: ${ok ? "done" : "FAILED"}, slot freed after ${took().toFixed(1)}s`);
-      return done;
+      return { value: done, ok };
     });
-    if (outcome) return outcome;
+    if ("stoppedBy" in turned) {
+      // The host's shell reads no further: the handler stays owed in its journal.
+      stop.why = `handler ${turn.handler} not run: it failed on ${turned.stoppedBy}, which stopped the roll; it stays owed, and the next apply runs it`;
+      return session.end(`${recordScript(runRecord(opts), "failed")}\n`);
+    }
+    if (turned.value) return turned.value;
   }
   return session.end();
 }
 
 /** What the apply script's markers say: the steps that ran, and where it stopped if it did. */
-function outcome(plan: HostPlan, run: ExecResult, redact: (t: string) => string): Partial<HostResult> {
+function outcome(plan: HostPlan, run: ExecResult, redact: (t: string) => string, stopped?: string): Partial<HostResult> {
   const steps = parseApplyOutput(run.stdout);
   const names = [
     ...plan.actions.map((a, i) => [`a${i}`, `${a.change} ${a.target}`] as const),
@@ -165,6 +171,7 @@ function outcome(plan: HostPlan, run: ExecResult, redact: (t: string) => string)
   const pending = new Set(plan.actions.filter((_, i) => !steps.ok.has(`a${i}`)).map((a) => a.resource));
   const ok = plan.unchanged + new Set(plan.actions.map((a) => a.resource).filter((r) => !pending.has(r))).size;
   if (steps.done) return { status: "changed", applied, changed: applied.length, ok };
+  if (stopped) return { status: "failed", applied, changed: applied.length, ok, error: stopped };
   const failed = names.find(([id]) => id === steps.failed)?.[1] ?? "the apply script";
   const tail = run.stderr.trim().split("\n").slice(-12).join("\n");
   return { status: "failed", applied, changed: applied.length, ok, error: redact(`${failed} failed (exit ${run.code})${tail ? `:\n${tail}` : ""}`) };

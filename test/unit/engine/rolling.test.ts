@@ -33,11 +33,12 @@ describe("the run's rolling slots", () => {
     const done: number[] = [];
     await Promise.all(
       Array.from({ length: 20 }, (_, i) =>
-        take({ handler: "restart x", hosts: 3, jitterMs: 30 }, async () => {
+        take({ handler: "restart x", hosts: 3, jitterMs: 30 }, `n${i}`, async () => {
           most = Math.max(most, ++inside);
           await sleep(5 + (i % 4) * 5);
           inside--;
           done.push(i);
+          return { value: i, ok: true };
         }),
       ),
     );
@@ -50,11 +51,12 @@ describe("the run's rolling slots", () => {
     const inside = new Map<string, number>();
     const most = new Map<string, number>();
     const turn = (handler: string) =>
-      take({ handler, hosts: 1, jitterMs: 0 }, async () => {
+      take({ handler, hosts: 1, jitterMs: 0 }, "h", async () => {
         inside.set(handler, (inside.get(handler) ?? 0) + 1);
         most.set(handler, Math.max(most.get(handler) ?? 0, inside.get(handler)!));
         await sleep(10);
         inside.set(handler, inside.get(handler)! - 1);
+        return { value: undefined, ok: true };
       });
     const t = Date.now();
     await Promise.all([turn("a"), turn("b"), turn("a"), turn("b")]);
@@ -66,8 +68,28 @@ describe("the run's rolling slots", () => {
   it("delays each host by its random share of the jitter before it takes a slot", async () => {
     const take = rollingTurns(() => 1);
     const t = Date.now();
-    const started = await take({ handler: "h", hosts: 4, jitterMs: 150 }, async () => Date.now() - t);
-    expect(started).toBeGreaterThanOrEqual(145);
+    const started = await take({ handler: "h", hosts: 4, jitterMs: 150 }, "n1", async () => ({ value: Date.now() - t, ok: true }));
+    expect(started).toEqual({ value: expect.any(Number) });
+    expect((started as { value: number }).value).toBeGreaterThanOrEqual(145);
+  });
+
+  it("stops the roll once the handler failed on a host: the hosts still waiting do not run it, and hear where it failed", async () => {
+    const take = rollingTurns();
+    const ran: string[] = [];
+    const results = await Promise.all(
+      ["n1", "n2", "n3", "n4", "n5"].map((host) =>
+        take({ handler: "restart x", hosts: 2, jitterMs: 0 }, host, async () => {
+          ran.push(host);
+          // n2 fails while n1 still holds the other slot
+          await sleep(host === "n2" ? 1 : 30);
+          return { value: host, ok: host !== "n2" };
+        }),
+      ),
+    );
+    expect(ran).toEqual(["n1", "n2"]);
+    expect(results).toEqual([{ value: "n1" }, { value: "n2" }, { stoppedBy: "n2" }, { stoppedBy: "n2" }, { stoppedBy: "n2" }]);
+    // another handler still rolls
+    expect(await take({ handler: "restart y", hosts: 2, jitterMs: 0 }, "n3", async () => ({ value: 1, ok: true }))).toEqual({ value: 1 });
   });
 });
 
