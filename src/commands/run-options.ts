@@ -9,6 +9,7 @@ import {
   acceptNewHostKeysOption,
   extraVarsOption,
   forksOption,
+  serialOption,
   inventoryOption,
   limitOption,
   lockTimeoutOption,
@@ -23,6 +24,7 @@ export interface CommonFlags {
   limit?: string;
   site: string;
   forks: number;
+  serial?: number;
   acceptNewHostKeys?: boolean;
   timeout: number;
   lockTimeout: number;
@@ -39,6 +41,7 @@ export function addCommonOptions(cmd: Command): Command {
     .addOption(limitOption())
     .addOption(siteOption())
     .addOption(forksOption())
+    .addOption(serialOption())
     .addOption(acceptNewHostKeysOption())
     .addOption(timeoutOption(10))
     .addOption(lockTimeoutOption(60))
@@ -59,6 +62,7 @@ export function runOptions(flags: CommonFlags, extra: Partial<RunAndReport> & Pi
     limit: flags.limit,
     forks: Math.floor(flags.forks),
     lockTimeoutSec: flags.lockTimeout,
+    ...(flags.serial !== undefined && { serialCap: flags.serial }),
     jsonReport: flags.json,
     color: flags.color,
     ...(flags.pkiDir && { pkiDir: flags.pkiDir }),
@@ -66,6 +70,7 @@ export function runOptions(flags: CommonFlags, extra: Partial<RunAndReport> & Pi
     connect: (inv: Inventory, host: string) => connectHost(inv, host, flags),
     out: (t) => process.stdout.write(t),
     err: (t) => process.stderr.write(t),
+    live: process.stderr.isTTY === true,
     ...extra,
   };
 }

@@ -1,7 +1,7 @@
 // The options more than one command has, each defined once (flag, help text, parser, default), so
 // `-T` or `-e` cannot mean something slightly different from one command to the next. A default
 // that differs between commands for a reason is the caller's argument, with the reason beside it.
-import { Option } from "commander";
+import { InvalidArgumentError, Option } from "commander";
 import { useColor } from "../output/style.js";
 import { projectFile } from "../util/project.js";
 import { numberOption } from "./number-option.js";
@@ -29,6 +29,15 @@ export function siteOption(): Option {
 
 export function forksOption(): Option {
   return new Option("-f, --forks <n>", "hosts worked on at once").argParser(numberOption("--forks")).default(16);
+}
+
+/** `--serial` (ansible-playbook's name): a cap on every rolling handler's hosts at once, never a raise. */
+export function serialOption(): Option {
+  return new Option("--serial <n>", "at most n hosts at once in any rolling handler (restart tinc, agent, etcd), whatever the roles say").argParser((v: string) => {
+    const n = numberOption("--serial")(v);
+    if (!Number.isInteger(n)) throw new InvalidArgumentError("--serial must be a whole number of hosts");
+    return n;
+  });
 }
 
 /**

@@ -6,6 +6,7 @@ import { shellQuote } from "../util/shell.js";
 import type { HostPlan, PlannedHandler, SignSpec } from "../model/plan.js";
 import { kindOf } from "../resources/registry.js";
 import { JOURNAL } from "./probe-script.js";
+import type { RollingTurn } from "./rolling.js";
 
 export const DONE = "@@done";
 export const LAST_RUN_FILE = "/var/lib/bgpmesh/last-run.json";
@@ -24,8 +25,8 @@ export function recordScript(r: RunRecord, result: "ok" | "failed"): string {
   const rest = JSON.stringify({ kind: r.kind, from: r.from, result }).slice(1, -1);
   return `mkdir -p ${shellQuote(r.file.slice(0, r.file.lastIndexOf("/")))} && printf '{"at":"%s","changed":%s,%s}\\n' "$(date -Is)" "\${okc:-0}" ${shellQuote(rest)} > ${shellQuote(`${r.file}.tmp`)} && mv -f ${shellQuote(`${r.file}.tmp`)} ${shellQuote(r.file)}`;
 }
-/** printed when the steps before the first serial handler are done (see host-run.ts) */
-export const PHASE_ONE = "@@phase-one-done";
+/** printed when the steps before rolling piece `k` are done (see host-run.ts) */
+export const phaseEnd = (k: number): string => `@@phase-end ${k}`;
 
 /**
  * One step: a subshell with errexit, its stdin /dev/null (the apply script itself arrives on the
@@ -36,9 +37,9 @@ function step(id: string, script: string, onFailure: string[] = []): string[] {
   return [`( set -e`, script, `) </dev/null >&2`, `if [ $? -ne 0 ]; then ${[...onFailure, `echo "@@failed ${id}"`, "exit 1"].join("; ")}; fi`, `echo "@@ok ${id}"`, "okc=$((okc + 1))"];
 }
 
-/** The handler's command; for a serial one, then its `wait` retried every second until it succeeds or time runs out. */
+/** The handler's command; for a rolling one, then its `wait` retried every second until it succeeds or time runs out. */
 function handlerScript(h: PlannedHandler): string {
-  if (!h.serial || !h.wait) return h.run;
+  if (!h.rolling || !h.wait) return h.run;
   const { command, timeoutSec } = h.wait;
   return [
     h.run,
@@ -66,8 +67,11 @@ export interface ApplyScripts {
   first: string;
   /** certificates to sign, in order; after the last one's `resume` comes `second`, if any */
   signs: SignPause[];
-  /** from the first serial handler on: sent only while this host holds that handler's turn */
-  second?: { handler: string; script: string };
+  /**
+   * after `first` (and the signs): from each rolling handler up to the next one, a piece sent only
+   * while this host holds that handler's slot; piece k is sent once the host printed phaseEnd(k)
+   */
+  rolling: { turn: RollingTurn; script: string }[];
 }
 
 export const csrEnd = (id: string) => `@@csr-end ${id}`;
@@ -83,8 +87,8 @@ export function requestFrom(output: string, id: string): string {
 /**
  * The script that applies a host's plan. It is sent in pieces when the controller has work to do
  * in between: each certificate to issue pauses it (the host prints its request, the controller
- * signs it, the next piece writes the certificate), and a handler that must run on one host at a
- * time waits for this host's turn. The command on the host reads its stdin as it goes.
+ * signs it, the next piece writes the certificate), and a rolling handler waits for a slot (at
+ * most so many hosts at once). The command on the host reads its stdin as it goes.
  */
 export function applyScripts(plan: HostPlan, journal = JOURNAL, record?: RunRecord): ApplyScripts {
   const failed = record ? [recordScript(record, "failed")] : [];
@@ -123,20 +127,24 @@ export function applyScripts(plan: HostPlan, journal = JOURNAL, record?: RunReco
     pieces.push(piece);
   });
   const tail = [`rm -f ${journal}`, ...(record ? [recordScript(record, "ok")] : []), `echo ${DONE}`, ""];
-  const split = plan.handlers.findIndex((h) => h.serial);
   const handlerSteps = (from: number, to: number) =>
     plan.handlers.slice(from, to).flatMap((h, k) => step(`h${from + k}`, handlerScript(h), failed));
-  let second: ApplyScripts["second"];
-  if (split < 0) piece.push(...handlerSteps(0, plan.handlers.length), ...tail);
-  else {
-    piece.push(...handlerSteps(0, split), `echo ${PHASE_ONE}`, "");
-    second = { handler: plan.handlers[split]!.name, script: [...handlerSteps(split, plan.handlers.length), ...tail].join("\n") };
-  }
+  // Each rolling handler starts a piece of its own, which holds its slot until the next one starts:
+  // the handlers after it (rolling or not) run before the host frees the slot.
+  const starts = plan.handlers.flatMap((h, i) => (h.rolling ? [i] : []));
+  piece.push(...handlerSteps(0, starts[0] ?? plan.handlers.length));
+  const rolling = starts.map((from, k) => {
+    const h = plan.handlers[from]!;
+    const last = k === starts.length - 1;
+    const steps = handlerSteps(from, last ? plan.handlers.length : starts[k + 1]!);
+    return { turn: { handler: h.name, ...h.rolling! }, script: [...steps, ...(last ? tail : [`echo ${shellQuote(phaseEnd(k + 1))}`, ""])].join("\n") };
+  });
+  piece.push(...(rolling.length ? [`echo ${shellQuote(phaseEnd(0))}`, ""] : tail));
   const texts = pieces.map((p) => p.join("\n"));
   return {
     first: texts[0]!,
     signs: signs.map(({ writeStep, ...s }, k) => ({ ...s, resume: (pem: string) => [...writeStep(pem), texts[k + 1]!].join("\n") })),
-    ...(second && { second }),
+    rolling,
   };
 }
 

@@ -10,10 +10,11 @@ import { UnreachableError } from "../transport/transport.js";
 import type { HostPlan, SignSpec } from "../model/plan.js";
 import type { DesiredHost } from "../model/resource.js";
 import type { HostResult } from "../model/result.js";
-import { applyScripts, csrEnd, LAST_RUN_FILE, parseApplyOutput, PHASE_ONE, recordScript, requestFrom, type RunRecord } from "./apply-script.js";
+import { applyScripts, csrEnd, LAST_RUN_FILE, parseApplyOutput, phaseEnd, recordScript, requestFrom, type RunRecord } from "./apply-script.js";
 import { parseProbe } from "./observed.js";
-import { hasChanges, planHost } from "./plan.js";
+import { hasChanges, planHost, type RunShape } from "./plan.js";
 import { probeScript } from "./probe-script.js";
+import type { TakeTurn } from "./rolling.js";
 
 export const LOCK_FILE = "/run/bgpmesh.lock";
 const PROBE_END = "@@probe-end";
@@ -27,8 +28,10 @@ export interface HostRunOptions {
   hasSecret: (text: string) => boolean;
   redact: (text: string) => string;
   progress: (host: string, msg: string) => void;
-  /** runs `fn` when no other host runs handler `name` (handlers marked serial) */
-  serialize: <T>(name: string, fn: () => Promise<T>) => Promise<T>;
+  /** runs `fn` while this host holds a slot of a rolling handler (see rolling.ts) */
+  takeTurn: TakeTurn;
+  /** the run's size and `--serial`, for rolling handlers' slots */
+  run?: RunShape;
   /** named in the lock's owner file, for whoever has to wait */
   runKind: "push" | "pull";
   beforeApply?: (plan: HostPlan) => void;
@@ -71,7 +74,7 @@ export async function runHost(desired: DesiredHost, connect: () => Promise<Trans
       }
       throw new Error(`probe failed: ${(e as Error).message}`);
     }
-    const plan = planHost(desired, parseProbe(probeOut), opts.hasSecret);
+    const plan = planHost(desired, parseProbe(probeOut), opts.hasSecret, new Date(), opts.run);
     result.plan = plan;
     result.ok = plan.unchanged;
     const stale = opts.expected && staleReason(opts.expected, plan);
@@ -82,8 +85,9 @@ export async function runHost(desired: DesiredHost, connect: () => Promise<Trans
     }
     opts.beforeApply?.(plan);
     opts.progress(host, `applying ${plan.actions.length} change(s), ${plan.handlers.length} handler(s)`);
-    const run = await execute(host, session, plan, opts);
-    return finish(outcome(plan, run, opts.redact));
+    const stop: { why?: string } = {};
+    const run = await execute(host, session, plan, opts, stop);
+    return finish(outcome(plan, run, opts.redact, stop.why));
   } catch (e) {
     return finish({ status: e instanceof UnreachableError ? "unreachable" : "failed", error: opts.redact((e as Error).message) });
   } finally {
@@ -104,9 +108,10 @@ function staleReason(expected: { observedDigest: string; actionsDigest: string }
  * Sends the apply script, piece by piece when the controller has work in between: a certificate to
  * sign (the host printed its request), or a handler that must wait for this host's turn.
  */
-async function execute(host: string, session: Session, plan: HostPlan, opts: HostRunOptions): Promise<ExecResult> {
+async function execute(host: string, session: Session, plan: HostPlan, opts: HostRunOptions, stop: { why?: string }): Promise<ExecResult> {
   const scripts = applyScripts(plan, undefined, runRecord(opts));
-  if (scripts.signs.length === 0 && !scripts.second) return session.end(scripts.first);
+  const rolling = scripts.rolling;
+  if (scripts.signs.length === 0 && rolling.length === 0) return session.end(scripts.first);
   session.write(scripts.first);
   for (const [k, pause] of scripts.signs.entries()) {
     const printed = await session.readUntil(csrEnd(pause.id)).catch(() => undefined);
@@ -120,23 +125,42 @@ async function execute(host: string, session: Session, plan: HostPlan, opts: Hos
     } catch (e) {
       return session.end(pause.abort((e as Error).message));
     }
-    if (k === scripts.signs.length - 1 && !scripts.second) return session.end(next);
+    if (k === scripts.signs.length - 1 && rolling.length === 0) return session.end(next);
     session.write(next);
   }
-  const second = scripts.second!;
-  const firstDone = await session.readUntil(PHASE_ONE).then(
+  // A step failed when a marker never comes; end() then collects what the host printed.
+  const reached = (k: number) => session.readUntil(phaseEnd(k)).then(
     () => true,
     () => false,
   );
-  if (!firstDone) return session.end();
-  return opts.serialize(second.handler, () => {
-    opts.progress(host, `handler ${second.handler}: this host's turn (one host at a time)`);
-    return session.end(second.script);
-  });
+  if (!(await reached(0))) return session.end();
+  for (const [k, { turn, script }] of rolling.entries()) {
+    const last = k === rolling.length - 1;
+    const turned = await opts.takeTurn(turn, host, async () => {
+      const took = stopwatch();
+      opts.progress(host, `handler ${turn.handler}: this host's turn (${turn.hosts === 1 ? "one host at a time" : `at most ${turn.hosts} hosts at once`})`);
+      let done: ExecResult | undefined;
+      if (last) done = await session.end(script);
+      else {
+        session.write(script);
+        if (!(await reached(k + 1))) done = await session.end();
+      }
+      const ok = done ? parseApplyOutput(done.stdout).done : true;
+      opts.progress(host, `handler ${turn.handler}: ${ok ? "done" : "FAILED"}, slot freed after ${took().toFixed(1)}s`);
+      return { value: done, ok };
+    });
+    if ("stoppedBy" in turned) {
+      // The host's shell reads no further: the handler stays owed in its journal.
+      stop.why = `handler ${turn.handler} not run: it failed on ${turned.stoppedBy}, which stopped the roll; it stays owed, and the next apply runs it`;
+      return session.end(`${recordScript(runRecord(opts), "failed")}\n`);
+    }
+    if (turned.value) return turned.value;
+  }
+  return session.end();
 }
 
 /** What the apply script's markers say: the steps that ran, and where it stopped if it did. */
-function outcome(plan: HostPlan, run: ExecResult, redact: (t: string) => string): Partial<HostResult> {
+function outcome(plan: HostPlan, run: ExecResult, redact: (t: string) => string, stopped?: string): Partial<HostResult> {
   const steps = parseApplyOutput(run.stdout);
   const names = [
     ...plan.actions.map((a, i) => [`a${i}`, `${a.change} ${a.target}`] as const),
@@ -147,6 +171,7 @@ function outcome(plan: HostPlan, run: ExecResult, redact: (t: string) => string)
   const pending = new Set(plan.actions.filter((_, i) => !steps.ok.has(`a${i}`)).map((a) => a.resource));
   const ok = plan.unchanged + new Set(plan.actions.map((a) => a.resource).filter((r) => !pending.has(r))).size;
   if (steps.done) return { status: "changed", applied, changed: applied.length, ok };
+  if (stopped) return { status: "failed", applied, changed: applied.length, ok, error: stopped };
   const failed = names.find(([id]) => id === steps.failed)?.[1] ?? "the apply script";
   const tail = run.stderr.trim().split("\n").slice(-12).join("\n");
   return { status: "failed", applied, changed: applied.length, ok, error: redact(`${failed} failed (exit ${run.code})${tail ? `:\n${tail}` : ""}`) };

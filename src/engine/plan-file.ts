@@ -15,6 +15,8 @@ export interface PlanInputs {
   inventory: string;
   site: string;
   limit?: string;
+  /** --serial: part of the plan, since it sets its rolling handlers' sizes */
+  serial?: number;
   extraVars: string[];
 }
 
@@ -24,6 +26,7 @@ const PlanFileSchema = z.object({
   inventory: z.string(),
   site: z.string(),
   limit: z.string().optional(),
+  serial: z.number().int().positive().optional(),
   extraVarsDigest: z.string(),
   hosts: z.record(z.string(), z.object({ observedDigest: z.string(), actionsDigest: z.string() }).passthrough()),
 });
@@ -47,6 +50,7 @@ export function writePlanFile(path: string, inputs: PlanInputs, plans: HostPlan[
     inventory: resolve(inputs.inventory),
     site: resolve(inputs.site),
     limit: inputs.limit,
+    serial: inputs.serial,
     extraVarsDigest: extraVarsDigest(inputs.extraVars),
     hosts: Object.fromEntries(plans.map((p) => [p.host, publicPlan(p)])),
   };

@@ -4,15 +4,28 @@
 import { createHash } from "node:crypto";
 import type { Observed } from "../model/observed.js";
 import type { Action, HostPlan, PlannedHandler } from "../model/plan.js";
-import type { DesiredHost } from "../model/resource.js";
+import type { DesiredHost, Handler, HandlerRolling } from "../model/resource.js";
 import type { PlanContext } from "../resources/kind.js";
 import { prepare } from "./prepare.js";
+import { rollingHosts, rollingJitterMs } from "./rolling.js";
 
 export { hasChanges } from "../model/plan.js";
 
 const digest = (value: unknown): string => createHash("sha256").update(JSON.stringify(value)).digest("hex");
 
-export function planHost(desired: DesiredHost, observed: Observed, hasSecret: (text: string) => boolean, now: Date = new Date()): HostPlan {
+/** What a plan needs of the run as a whole: its size (a rolling handler's share of hosts) and `--serial`. */
+export interface RunShape {
+  hosts: number;
+  serialCap?: number;
+}
+
+export function planHost(
+  desired: DesiredHost,
+  observed: Observed,
+  hasSecret: (text: string) => boolean,
+  now: Date = new Date(),
+  run: RunShape = { hosts: 1 },
+): HostPlan {
   const actions: Action[] = [];
   let unchanged = 0;
   const notes: string[] = [];
@@ -45,7 +58,7 @@ export function planHost(desired: DesiredHost, observed: Observed, hasSecret: (t
       owed: owed.has(h.name),
       notified: notified.has(h.name),
       secret: hasSecret(h.run),
-      serial: h.serial === true || (typeof h.serial === "string" && observed.serialHandlers[desired.handlers.indexOf(h)] === true),
+      ...(rolls(h, observed.serialHandlers[desired.handlers.indexOf(h)]) && { rolling: rollingOf(h.rolling!, run) }),
       ...(h.wait && { wait: h.wait }),
     }));
   const known = new Set(desired.handlers.map((h) => h.name));
@@ -60,4 +73,12 @@ export function planHost(desired: DesiredHost, observed: Observed, hasSecret: (t
     unknownOwed: [...owed].filter((h) => !known.has(h)),
     notes,
   };
+}
+
+/** A rolling handler rolls unless its `serial_if` test failed on the host at probe time. */
+const rolls = (h: Handler, testPassed: boolean | undefined): boolean => h.rolling !== undefined && (h.rolling.if === undefined || testPassed === true);
+
+function rollingOf(r: HandlerRolling, run: RunShape): NonNullable<PlannedHandler["rolling"]> {
+  const hosts = rollingHosts(r.size, run.hosts, run.serialCap);
+  return { hosts, jitterMs: rollingJitterMs(hosts, r.jitterSec, run.hosts) };
 }

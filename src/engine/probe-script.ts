@@ -1,5 +1,5 @@
 // The one script a host runs to tell the planner everything it needs: host facts, each resource's
-// probe (its kind decides what to look at), command guards, serial handlers' tests, and handlers
+// probe (its kind decides what to look at), command guards, rolling handlers' `serial_if` tests, and handlers
 // an interrupted run still owes. Its output is tagged lines, parsed by observed.ts.
 import type { DesiredHost } from "../model/resource.js";
 import { prepare } from "./prepare.js";
@@ -16,7 +16,7 @@ export function probeScript(desired: DesiredHost, journal = JOURNAL): string {
   const functions = [...new Set(resources.flatMap((p) => p.kind.probeFunctions ?? []))];
   const lines = resources.map((p) => p.kind.probe(p.resource, p.index)).filter(Boolean);
   desired.handlers.forEach((h, i) => {
-    if (typeof h.serial === "string") lines.push(`if ( ${h.serial} ) >/dev/null 2>&1 </dev/null; then printf 'Q\\t${i}\\t1\\n'; else printf 'Q\\t${i}\\t0\\n'; fi`);
+    if (h.rolling?.if !== undefined) lines.push(`if ( ${h.rolling.if} ) >/dev/null 2>&1 </dev/null; then printf 'Q\\t${i}\\t1\\n'; else printf 'Q\\t${i}\\t0\\n'; fi`);
   });
   const owed = `if [ -f ${journal} ]; then while IFS= read -r l; do printf 'H\\t%s\\n' "$l"; done < ${journal}; fi`;
   return [PREAMBLE, ...functions, ...lines, owed, ""].join("\n");

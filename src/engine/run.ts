@@ -18,6 +18,7 @@ import { formOf } from "../resources/registry.js";
 import type { Transport } from "../transport/transport.js";
 import { stopwatch } from "../util/time.js";
 import { runHost } from "./host-run.js";
+import { rollingTurns } from "./rolling.js";
 import { extraVarsDigest, readPlanFile, type PlanInputs } from "./plan-file.js";
 import { selectHosts } from "./select.js";
 
@@ -35,8 +36,14 @@ export interface RunOptions {
   runKind?: RunKind;
   /** called with each host's plan before it is applied (pull mode logs it) */
   beforeApply?: (plan: HostPlan, redact: (text: string) => string) => void;
+  /** called once the run's hosts are known, before any is contacted */
+  runStart?: (hosts: string[]) => void;
+  /** called as each host is started (it took one of the --forks) */
+  hostStart?: (host: string) => void;
   /** called as each host is done */
   hostDone?: (result: HostResult) => void;
+  /** --serial: at most this many hosts at once in any rolling handler, whatever its role says */
+  serialCap?: number;
   /** the mesh CA's folder; default pki/ beside the inventory */
   pkiDir?: string;
   /** issue every certificate again now (apply --renew-certs) */
@@ -57,6 +64,9 @@ export async function runPlaybook(opts: RunOptions): Promise<PlaybookRun> {
   const saved = opts.planFile ? readPlanFile(opts.planFile) : undefined;
   if (saved && extraVarsDigest(opts.extraVars) !== saved.extraVarsDigest) {
     throw new Error(`${opts.planFile}: the plan was made with other -e options; pass the same ones to apply it`);
+  }
+  if (saved && opts.serialCap !== undefined && opts.serialCap !== saved.serial) {
+    throw new Error(`${opts.planFile}: the plan was made ${saved.serial === undefined ? "without --serial" : `with --serial ${saved.serial}`}; apply it the same way`);
   }
   const inventoryPath = opts.inventory ?? saved?.inventory;
   if (!inventoryPath) throw new Error("an inventory is needed: -i inventory.yml");
@@ -93,15 +103,14 @@ export async function runPlaybook(opts: RunOptions): Promise<PlaybookRun> {
   const progress = (host: string, msg: string) => opts.err(redact(`${host}: ${msg}\n`));
 
   const limit = pLimit(opts.forks);
-  const turns = new Map<string, ReturnType<typeof pLimit>>();
-  const serialize = <T>(name: string, fn: () => Promise<T>): Promise<T> => {
-    let turn = turns.get(name);
-    if (!turn) turns.set(name, (turn = pLimit(1)));
-    return turn(fn);
-  };
+  const takeTurn = rollingTurns();
+  const serialCap = saved ? saved.serial : opts.serialCap;
+  const run = { hosts: hosts.length, ...(serialCap !== undefined && { serialCap }) };
+  opts.runStart?.(hosts);
   const results = await Promise.all(
     hosts.map((h) =>
       limit(async () => {
+        opts.hostStart?.(h);
         const r = await runHost(desired.get(h)!, () => opts.connect(inv, h), {
           apply: opts.apply,
           lockTimeoutSec: opts.lockTimeoutSec,
@@ -109,7 +118,8 @@ export async function runPlaybook(opts: RunOptions): Promise<PlaybookRun> {
           hasSecret,
           redact,
           progress,
-          serialize,
+          takeTurn,
+          run,
           runKind,
           ...(ca && { sign: (spec, csr) => signRequest(ca, csr, spec) }),
           ...(opts.beforeApply && { beforeApply: (plan: HostPlan) => opts.beforeApply!(plan, redact) }),
@@ -120,7 +130,7 @@ export async function runPlaybook(opts: RunOptions): Promise<PlaybookRun> {
     ),
   );
   return {
-    inputs: { inventory: inventoryPath, site, limit: opts.limit, extraVars: opts.extraVars },
+    inputs: { inventory: inventoryPath, site, limit: opts.limit, extraVars: opts.extraVars, ...(serialCap !== undefined && { serial: serialCap }) },
     redact,
     results,
     seconds: elapsed(),

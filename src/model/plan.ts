@@ -49,8 +49,11 @@ export interface PlannedHandler {
   /** notified by a change in this plan */
   notified: boolean;
   secret: boolean;
-  /** runs on one host at a time across the run */
-  serial: boolean;
+  /**
+   * at most `hosts` hosts run it (and its wait) at once across the run, each after a random delay
+   * of up to `jitterMs`; absent: every host runs it when it gets there
+   */
+  rolling?: { hosts: number; jitterMs: number };
   wait?: { command: string; timeoutSec: number };
 }
 

@@ -27,14 +27,22 @@ export interface Handler {
   name: string;
   /** shell command, e.g. "systemctl reload bird" */
   run: string;
-  /**
-   * run on one host at a time across the run: always (true), or when this shell test succeeds on
-   * the host at probe time (e.g. "the member already belongs to a cluster")
-   */
-  serial?: true | string;
-  /** after running: retried every second until it exits 0, before another host may run the handler */
+  /** runs on a bounded number of hosts at once across the run (a rolling restart), not everywhere at once */
+  rolling?: HandlerRolling;
+  /** after running: retried every second until it exits 0, before the host frees its rolling slot */
   wait?: { command: string; timeoutSec: number };
   origin: Origin;
+}
+
+/** How many hosts may hold a rolling handler's slot at once: a count, or a share of the run's hosts. */
+export type RollingSize = { hosts: number } | { percent: number };
+
+export interface HandlerRolling {
+  size: RollingSize;
+  /** roll only when this shell test succeeds on the host at probe time; otherwise the host runs it at once */
+  if?: string;
+  /** each host waits a random 0..jitterSec before taking a slot; unset: the default of src/engine/rolling.ts */
+  jitterSec?: number;
 }
 
 export interface DesiredHost {

@@ -18,7 +18,9 @@ export function renderPlan(plan: HostPlan, opts: { diff: boolean; color: boolean
     if (opts.diff && a.diff) lines.push(...diffLines(a, s));
   }
   for (const h of plan.handlers) {
-    lines.push(`  ${s("cyan", "!")} handler ${h.name}${s("dim", h.notified ? "  (notified)" : "  (owed by an earlier run that stopped half-way)")}`);
+    const why = h.notified ? "notified" : "owed by an earlier run that stopped half-way";
+    const rolling = h.rolling ? `, ${h.rolling.hosts === 1 ? "one host" : `at most ${h.rolling.hosts} hosts`} at a time` : "";
+    lines.push(`  ${s("cyan", "!")} handler ${h.name}${s("dim", `  (${why}${rolling})`)}`);
   }
   for (const name of plan.unknownOwed) lines.push(`  ${s("dim", `- forget owed handler '${name}': no role defines it any more`)}`);
   return [...lines, ...notes].join("\n") + "\n";

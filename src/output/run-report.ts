@@ -1,4 +1,5 @@
-// A playbook run as the user sees it: a status line per host as it finishes, then (plan) each
+// A playbook run as the user sees it: a status line per host as it finishes (on a terminal, with a
+// live line of the counts below them: progress-line.ts), then (plan) each
 // host's plan, the recap, and the saved plan and JSON report when asked for. The engine returns
 // results; this renders them.
 import { writeFileSync } from "node:fs";
@@ -7,6 +8,7 @@ import { publicPlan, writePlanFile } from "../engine/plan-file.js";
 import { hasChanges } from "../model/plan.js";
 import type { HostResult } from "../model/result.js";
 import { renderPlan } from "./plan-view.js";
+import { ProgressLine } from "./progress-line.js";
 import { renderRecap } from "./recap.js";
 
 export interface ReportOptions {
@@ -19,15 +21,29 @@ export interface ReportOptions {
   outPlan?: string;
   /** write a JSON report here */
   jsonReport?: string;
+  /** a live line of hosts done, running and failed (stderr is a terminal) */
+  live?: boolean;
   out: (text: string) => void;
 }
 
 export async function runAndReport(opts: RunOptions & ReportOptions): Promise<PlaybookRun> {
-  const run = await runPlaybook({
-    ...opts,
-    hostDone: (r) => opts.err(`${r.host}: ${statusLine(r, opts.apply)}\n`),
-    ...(opts.showPlanBeforeApply && { beforeApply: (plan, redact) => opts.out(redact(renderPlan(plan, { diff: true, color: opts.color }))) }),
-  });
+  const line = new ProgressLine(opts.err, { live: opts.live === true });
+  let run: PlaybookRun;
+  try {
+    run = await runPlaybook({
+      ...opts,
+      err: (t) => line.print(t),
+      runStart: (hosts) => line.begin(hosts.length),
+      hostStart: () => line.start(),
+      hostDone: (r) => {
+        line.done(r);
+        line.print(`${r.host}: ${statusLine(r, opts.apply)}\n`);
+      },
+      ...(opts.showPlanBeforeApply && { beforeApply: (plan, redact) => line.print(redact(renderPlan(plan, { diff: true, color: opts.color })), opts.out) }),
+    });
+  } finally {
+    line.close();
+  }
   const { results, seconds, redact } = run;
   if (!opts.apply) {
     for (const r of results) if (r.plan) opts.out(redact(renderPlan(r.plan, { diff: opts.diff, color: opts.color })));

@@ -80,7 +80,9 @@ export class Expander {
     return {
       name: h.name,
       run,
-      ...(h.serial !== undefined && { serial: h.serial === true ? true : this.render(h.serial) }),
+      ...(h.rolling && {
+        rolling: { size: h.rolling.size, ...(h.rolling.if && { if: this.render(h.rolling.if) }), ...(h.rolling.jitterSec !== undefined && { jitterSec: h.rolling.jitterSec }) },
+      }),
       ...(h.wait && { wait: { command: this.render(h.wait.command), timeoutSec: h.wait.timeoutSec } }),
       origin: { where: h.where },
     };

@@ -2,6 +2,7 @@
 // (rendered per host by expand.ts) and every part knowing where it was written.
 import type { SourcePos, VarSet } from "../inventory/index.js";
 import type { TemplateRenderer } from "../render/index.js";
+import type { RollingSize } from "../model/resource.js";
 import type { Str, When } from "../resources/kind.js";
 
 export type { Str, When };
@@ -26,7 +27,8 @@ export interface RoleHandler {
   name: string;
   /** a unit to restart or reload, or a shell command */
   action: { service: Str; verb: "restart" | "reload" } | { command: Str };
-  serial?: true | Str;
+  /** `serial`, `serial_if` and `jitter` as written; the test is still a template */
+  rolling?: { size: RollingSize; if?: Str; jitterSec?: number };
   wait?: { command: Str; timeoutSec: number };
   tags?: string[];
   where: string;

@@ -5,7 +5,8 @@ import { InventoryError, type VarSet } from "../inventory/index.js";
 import { readVarsNode } from "../inventory/index.js";
 import { keyName, posOf, readYamlFile, type YamlSource } from "../inventory/index.js";
 import type { TemplateRenderer } from "../render/index.js";
-import type { Role, RoleHandler } from "./model.js";
+import type { RollingSize } from "../model/resource.js";
+import type { Role, RoleHandler, Str } from "./model.js";
 import { parseResource } from "./resource-parse.js";
 import { handlerSchema, ROLE_FILE_KEYS } from "./role-schema.js";
 import { errorAt, stringAt, validateNode } from "./yaml-check.js";
@@ -49,6 +50,13 @@ export async function loadRole(name: string, opts: RoleLoadOptions): Promise<Rol
   return { name, file, rel, defaults, resources, handlers, renderer: opts.renderer };
 }
 
+/** `serial_if` alone rolls one host at a time, as `serial: true` does. */
+function rollingOf(serial: true | number | string | undefined, jitterSec: number | undefined, test: Str | undefined): RoleHandler["rolling"] {
+  if (serial === undefined && test === undefined) return undefined;
+  const size: RollingSize = typeof serial === "string" ? { percent: Number(serial.slice(0, -1)) } : { hosts: serial === true || serial === undefined ? 1 : serial };
+  return { size, ...(test && { if: test }), ...(jitterSec !== undefined && { jitterSec }) };
+}
+
 function readHandlers(src: YamlSource, node: unknown, rel: string): Map<string, RoleHandler> {
   const handlers = new Map<string, RoleHandler>();
   if (isEmpty(node)) return handlers;
@@ -69,19 +77,20 @@ function readHandlers(src: YamlSource, node: unknown, rel: string): Map<string, 
       data.service !== undefined
         ? { service: { text: data.service, at: stringAt(src, value, ["service"], key, at) }, verb: data.action ?? ("restart" as const) }
         : { command: { text: data.command ?? "", at: stringAt(src, value, ["command"], key, at) } };
-    if (data.serial !== undefined && data.serial_if !== undefined) {
-      throw errorAt(src, value, ["serial_if"], key, "use either 'serial: true' or 'serial_if', not both");
-    }
     if (data.wait_timeout !== undefined && data.wait === undefined) {
       throw errorAt(src, value, ["wait_timeout"], key, "'wait_timeout' goes with 'wait'");
     }
-    const serial = data.serial_if !== undefined ? { text: data.serial_if, at: stringAt(src, value, ["serial_if"], key, at) } : data.serial;
+    if (data.jitter !== undefined && data.serial === undefined && data.serial_if === undefined) {
+      throw errorAt(src, value, ["jitter"], key, "'jitter' goes with 'serial' or 'serial_if'");
+    }
+    const test = data.serial_if === undefined ? undefined : { text: data.serial_if, at: stringAt(src, value, ["serial_if"], key, at) };
+    const rolling = rollingOf(data.serial, data.jitter, test);
     const wait =
       data.wait !== undefined
         ? { command: { text: data.wait, at: stringAt(src, value, ["wait"], key, at) }, timeoutSec: data.wait_timeout ?? 60 }
         : undefined;
     const tags = data.tags === undefined ? [] : [...new Set([data.tags].flat())];
-    handlers.set(name, { name, action, ...(serial !== undefined && { serial }), ...(wait && { wait }), ...(tags.length > 0 && { tags }), where: `${rel}:${at.line}`, at });
+    handlers.set(name, { name, action, ...(rolling && { rolling }), ...(wait && { wait }), ...(tags.length > 0 && { tags }), where: `${rel}:${at.line}`, at });
   }
   return handlers;
 }

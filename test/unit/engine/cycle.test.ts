@@ -6,7 +6,7 @@ import { join } from "node:path";
 import { afterEach, beforeEach, describe, expect, it } from "vitest";
 import type { DesiredHost } from "../../../src/model/resource.js";
 import type { FileResource } from "../../../src/resources/file.js";
-import { applyScripts, parseApplyOutput, PHASE_ONE } from "../../../src/engine/apply-script.js";
+import { applyScripts, parseApplyOutput, phaseEnd } from "../../../src/engine/apply-script.js";
 import { parseProbe } from "../../../src/engine/observed.js";
 import { hasChanges, planHost } from "../../../src/engine/plan.js";
 import { probeScript } from "../../../src/engine/probe-script.js";
@@ -141,23 +141,23 @@ describe("probe → plan → apply", () => {
       resources: [file(`${dir}/x.conf`, "x\n", { notify: ["first", "rolling"] })],
       handlers: [
         { name: "first", run: `echo first >> ${dir}/h.log`, origin },
-        { name: "rolling", run: `echo rolling >> ${dir}/h.log`, serial: `test -f ${dir}/x.conf`, wait: { command: `test -f ${dir}/ready`, timeoutSec: 5 }, origin },
+        { name: "rolling", run: `echo rolling >> ${dir}/h.log`, rolling: { size: { hosts: 2 }, if: `test -f ${dir}/x.conf` }, wait: { command: `test -f ${dir}/ready`, timeoutSec: 5 }, origin },
       ],
     };
     // Probe-time test false (file missing): the handler runs in parallel, in one script.
     let plan = planHost(d, await probe(d), noSecret);
-    expect(plan.handlers.map((h) => h.serial)).toEqual([false, false]);
+    expect(plan.handlers.map((h) => h.rolling)).toEqual([undefined, undefined]);
     writeFileSync(`${dir}/x.conf`, "old\n");
-    plan = planHost(d, await probe(d), noSecret);
-    expect(plan.handlers.map((h) => h.serial)).toEqual([false, true]);
+    plan = planHost(d, await probe(d), noSecret, new Date(), { hosts: 10 });
+    expect(plan.handlers.map((h) => h.rolling)).toEqual([undefined, { hosts: 2, jitterMs: 2000 }]);
     const scripts = applyScripts(plan, journal());
-    expect(scripts.second?.handler).toBe("rolling");
+    expect(scripts.rolling.map((r) => r.turn)).toEqual([{ handler: "rolling", hosts: 2, jitterMs: 2000 }]);
     const one = await run("sh", ["-s"], { input: scripts.first });
-    expect(one.stdout).toContain(PHASE_ONE);
+    expect(one.stdout).toContain(phaseEnd(0));
     expect(readFileSync(`${dir}/h.log`, "utf8")).toBe("first\n");
     setTimeout(() => writeFileSync(`${dir}/ready`, ""), 1500);
     const t = Date.now();
-    const two = await run("sh", ["-s"], { input: scripts.second!.script });
+    const two = await run("sh", ["-s"], { input: scripts.rolling[0]!.script });
     expect(parseApplyOutput(two.stdout).done).toBe(true);
     expect(Date.now() - t).toBeGreaterThan(1000);
     expect(readFileSync(`${dir}/h.log`, "utf8")).toBe("first\nrolling\n");
@@ -168,12 +168,12 @@ describe("probe → plan → apply", () => {
       host: "local",
       roles: ["t"],
       resources: [file(`${dir}/y.conf`, "y\n", { notify: ["rolling"] })],
-      handlers: [{ name: "rolling", run: "true", serial: true, wait: { command: "false", timeoutSec: 2 }, origin }],
+      handlers: [{ name: "rolling", run: "true", rolling: { size: { hosts: 1 } }, wait: { command: "false", timeoutSec: 2 }, origin }],
     };
     const plan = planHost(d, await probe(d), noSecret);
     const scripts = applyScripts(plan, journal());
     await run("sh", ["-s"], { input: scripts.first });
-    const two = await run("sh", ["-s"], { input: scripts.second!.script, allowFailure: true });
+    const two = await run("sh", ["-s"], { input: scripts.rolling[0]!.script, allowFailure: true });
     expect(parseApplyOutput(two.stdout).failed).toBe("h0");
     expect(two.stderr).toContain("still failing after 2s: false");
   });
@@ -183,11 +183,11 @@ describe("probe → plan → apply", () => {
       host: "local",
       roles: ["t"],
       resources: [file(`${dir}/z.conf`, "z\n", { notify: ["rolling"] })],
-      handlers: [{ name: "rolling", run: "true", serial: "false", wait: { command: "false", timeoutSec: 30 }, origin }],
+      handlers: [{ name: "rolling", run: "true", rolling: { size: { hosts: 1 }, if: "false" }, wait: { command: "false", timeoutSec: 30 }, origin }],
     };
     const t = Date.now();
     const { plan, result } = await converge(d);
-    expect(plan.handlers[0]!.serial).toBe(false);
+    expect(plan.handlers[0]!.rolling).toBeUndefined();
     expect(result.done).toBe(true);
     expect(Date.now() - t).toBeLessThan(5000);
   });

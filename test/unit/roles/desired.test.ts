@@ -125,6 +125,28 @@ describe("the fixture project", () => {
     expect(desiredState(project, inv, "node3").handlers.map((h) => h.name)).toEqual(["restart demo", "reload cron"]);
   });
 
+  it("reads a rolling handler's size, test and jitter: a count, a share of the run's hosts, or true for one", async () => {
+    const { project, inv } = await setup(
+      oneRole(
+        [
+          "handlers:",
+          "  one: { service: a, serial: true }",
+          "  five: { service: b, serial: 5, jitter: 0.5, wait: 'test -e /run/b', wait_timeout: 9 }",
+          '  tenth: { service: c, serial: "10%", serial_if: "test -d /var/lib/{{ inventory_hostname }}" }',
+          "  test: { service: d, serial_if: 'true' }",
+          "  plain: { service: e }",
+        ].join("\n") + "\n",
+      ),
+    );
+    expect(desiredState(project, inv, "a").handlers.map((h) => [h.name, h.rolling, h.wait])).toEqual([
+      ["one", { size: { hosts: 1 } }, undefined],
+      ["five", { size: { hosts: 5 }, jitterSec: 0.5 }, { command: "test -e /run/b", timeoutSec: 9 }],
+      ["tenth", { size: { percent: 10 }, if: "test -d /var/lib/a" }, undefined],
+      ["test", { size: { hosts: 1 }, if: "true" }, undefined],
+      ["plain", undefined, undefined],
+    ]);
+  });
+
   it("marks a file secret when it holds a secret value, and only then", async () => {
     const { project, inv } = await load();
     const node1 = file(desiredState(project, inv, "node1").resources, "/etc/demo/demo.conf");

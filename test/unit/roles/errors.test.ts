@@ -86,6 +86,22 @@ describe("role files: every error names role.yml:line:column and the key", () =>
     expect(await role("handlers:\n  h: { command: x, action: reload }\n")).toBe("roles/t/role.yml:2:28: handlers.h.action: 'action' goes with 'service', not 'command'");
   });
 
+  it("rolling handlers: serial, serial_if and jitter that make no sense", async () => {
+    const h = (settings: string) => role(`handlers:\n  h:\n    service: x\n${settings}`);
+    const sizes = 'expected true (one host at a time), a number of hosts (1 or more) or a percentage of the run\'s hosts such as "10%"';
+    expect(await h("    serial: 0\n")).toBe(`roles/t/role.yml:4:13: handlers.h.serial: ${sizes}, got 0`);
+    expect(await h("    serial: false\n")).toBe(`roles/t/role.yml:4:13: handlers.h.serial: ${sizes}, got false`);
+    expect(await h("    serial: 2.5\n")).toBe(`roles/t/role.yml:4:13: handlers.h.serial: ${sizes}, got 2.5`);
+    expect(await h('    serial: "0%"\n')).toBe(`roles/t/role.yml:4:13: handlers.h.serial: ${sizes}, got "0%"`);
+    expect(await h('    serial: "150%"\n')).toBe(`roles/t/role.yml:4:13: handlers.h.serial: ${sizes}, got "150%"`);
+    expect(await h('    serial: "five"\n')).toBe(`roles/t/role.yml:4:13: handlers.h.serial: ${sizes}, got "five"`);
+    expect(await h("    jitter: 1\n")).toBe("roles/t/role.yml:4:13: handlers.h.jitter: 'jitter' goes with 'serial' or 'serial_if'");
+    expect(await h("    serial: 2\n    jitter: -1\n")).toBe("roles/t/role.yml:5:13: handlers.h.jitter: expected 0 to 60 seconds, got -1");
+    expect(await h("    serial: 2\n    jitter: 90\n")).toBe("roles/t/role.yml:5:13: handlers.h.jitter: expected 0 to 60 seconds, got 90");
+    expect(await h("    serial: 2\n    jitter: 2s\n")).toBe('roles/t/role.yml:5:13: handlers.h.jitter: expected a number of seconds, got "2s"');
+    expect(await h("    serial: 2\n    wait_timeout: 5\n")).toBe("roles/t/role.yml:5:19: handlers.h.wait_timeout: 'wait_timeout' goes with 'wait'");
+  });
+
   it("tags that are not fixed names", async () => {
     expect(await role("resources:\n  - package: [x]\n    tags: [ok, 'no spaces']\n")).toBe(
       'roles/t/role.yml:3:16: resources[0].tags[1]: expected a tag name: letters, digits, _ . -, got "no spaces"',

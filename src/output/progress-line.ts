@@ -1,0 +1,112 @@
+// While a run goes, how many hosts are done, running and failed. On a terminal that is one line at
+// the bottom, redrawn in place and cleared before anything else is printed (and at the end), so
+// the per-host lines scroll above it; elsewhere (a pipe, a log, cron) it is never drawn and the
+// per-host lines are all there is. Redraws are throttled: at 100 hosts the events come faster
+// than anyone reads, and a terminal write per event would cost the run more than it tells.
+import type { HostResult } from "../model/result.js";
+
+export interface ProgressCounts {
+  total: number;
+  done: number;
+  running: number;
+  failed: number;
+}
+
+export const progressText = (c: ProgressCounts): string => `[ ${c.done}/${c.total} done, ${c.running} running, ${c.failed} failed ]`;
+
+const CLEAR = "\r\u001b[K";
+
+export interface ProgressLineOptions {
+  /** draw the live line (stderr is a terminal); otherwise print() only passes text through */
+  live: boolean;
+  /** at least this long between two redraws that no other output forced */
+  intervalMs?: number;
+  now?: () => number;
+}
+
+export class ProgressLine {
+  readonly counts: ProgressCounts = { total: 0, done: 0, running: 0, failed: 0 };
+  private shown = false;
+  private lastDraw = Number.NEGATIVE_INFINITY;
+  private timer: NodeJS.Timeout | undefined;
+  private readonly intervalMs: number;
+  private readonly now: () => number;
+
+  constructor(
+    private readonly write: (text: string) => void,
+    private readonly opts: ProgressLineOptions,
+  ) {
+    this.intervalMs = opts.intervalMs ?? 100;
+    this.now = opts.now ?? Date.now;
+  }
+
+  begin(total: number): void {
+    this.counts.total = total;
+    this.changed();
+  }
+
+  start(): void {
+    this.counts.running++;
+    this.changed();
+  }
+
+  done(r: Pick<HostResult, "status">): void {
+    this.counts.running--;
+    this.counts.done++;
+    if (r.status === "failed" || r.status === "unreachable" || r.status === "stale") this.counts.failed++;
+    this.changed();
+  }
+
+  /** Prints `text` (to `to`, e.g. stdout, else where the line is) above the live line. */
+  print(text: string, to: (text: string) => void = this.write): void {
+    if (!this.opts.live) return to(text);
+    if (to === this.write) {
+      // One write: the line cleared, the text, the line again.
+      this.write(`${this.shown ? CLEAR : ""}${text}${this.line()}`);
+      this.drawn();
+      return;
+    }
+    this.clear();
+    to(text);
+    this.draw();
+  }
+
+  /** Clears the line for good (the run is over). */
+  close(): void {
+    if (this.timer) clearTimeout(this.timer);
+    this.timer = undefined;
+    this.clear();
+  }
+
+  private changed(): void {
+    if (!this.opts.live) return;
+    const wait = this.lastDraw + this.intervalMs - this.now();
+    if (wait <= 0) return this.draw();
+    this.timer ??= setTimeout(() => {
+      this.timer = undefined;
+      this.draw();
+    }, wait).unref();
+  }
+
+  private line(): string {
+    return this.counts.total > 0 ? progressText(this.counts) : "";
+  }
+
+  private draw(): void {
+    if (this.counts.total === 0) return;
+    this.write(`${this.shown ? CLEAR : ""}${this.line()}`);
+    this.drawn();
+  }
+
+  private drawn(): void {
+    this.shown = this.counts.total > 0;
+    this.lastDraw = this.now();
+    if (this.timer) clearTimeout(this.timer);
+    this.timer = undefined;
+  }
+
+  private clear(): void {
+    if (this.shown) this.write(CLEAR);
+    this.shown = false;
+  }
+}
