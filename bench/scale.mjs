@@ -30,7 +30,12 @@ const timed = async (label, ...a) => {
   const t = now();
   const r = await cli(...a);
   const s = now() - t;
-  if (r.code && r.code !== 0) throw new Error(`${label} failed (exit ${r.code}):\n${(r.stdout ?? "").slice(-4000)}${(r.stderr ?? "").slice(-4000)}`);
+  if (r.code && r.code !== 0) {
+    const log = join(tmpdir(), `bgpmesh-scale-${label.replace(/\W+/g, "-")}.log`);
+    writeFileSync(log, `${r.stdout ?? ""}\n${r.stderr ?? ""}`);
+    const failed = (r.stdout ?? "").split("\n").filter((l) => /FAILED|failed=[1-9]|unreachable=[1-9]/.test(l)).length;
+    throw new Error(`${label} failed (exit ${r.code}), ${failed} host line(s) failed or unreachable; whole output: ${log}\n${(r.stdout ?? "").slice(-1500)}`);
+  }
   return { seconds: s, out: `${r.stdout ?? ""}${r.stderr ?? ""}` };
 };
 
@@ -92,7 +97,7 @@ try {
   await ssh(joiner, "systemctl poweroff").catch(() => undefined);
 
   const file = inventory(N);
-  const first = await timed("first apply", "apply", "-i", file, "-f", "32");
+  const first = await timed("first apply", "apply", "-i", file, "-f", "32", "-T", "60");
   say(`first apply of ${N} hosts: ${first.seconds.toFixed(1)} s`);
   const conv = await verifyConverged(file, 600);
   say(`apply end → verify converged: ${conv.ok ? `${conv.seconds.toFixed(1)} s` : `NOT converged after ${conv.seconds.toFixed(0)} s`}`);
@@ -112,7 +117,7 @@ try {
 
   const times = [];
   for (let i = 0; i < 3; i++) {
-    const r = await timed("no-change apply", "apply", "-i", file, "-f", "32");
+    const r = await timed("no-change apply", "apply", "-i", file, "-f", "32", "-T", "60");
     if (/changed=[1-9]/.test(r.out)) say(`  (run ${i + 1} changed something)`);
     times.push(r.seconds);
   }
@@ -137,7 +142,7 @@ try {
   // A new node applied alone.
   await cli("lab", "up", "--name", LAB, "--hosts", String(N + 1));
   const bigger = inventory(N + 1);
-  const joined = await timed("apply of the new node", "apply", "-i", bigger, "-l", joiner);
+  const joined = await timed("apply of the new node", "apply", "-i", bigger, "-l", joiner, "-T", "60");
   const tj = now();
   const want = FULL ? N : REFLECTORS.length;
   let established = 0;
