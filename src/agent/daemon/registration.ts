@@ -23,7 +23,9 @@ export class Registration {
   private held = false;
   private readonly stopper = new Stopper();
   private wakeLost: (() => void) | undefined;
-  private readonly backoff = new Backoff({ initialMs: 500, maxMs: 5000 });
+  // Up to 15 s, half of it random: a hundred agents retrying against a loaded etcd every 5 s kept it
+  // overloaded (each timed-out request is still served), and in step they would hit it together.
+  private readonly backoff = new Backoff({ initialMs: 500, maxMs: 15_000, jitter: 0.5 });
   private loop: Promise<void> | undefined;
   private paused: { until: Promise<void>; resume: () => void } | undefined;
 
