@@ -96,9 +96,9 @@ export function renderPeersFile(config: AgentConfig, sessions: readonly BgpSessi
   ];
   if (allocations) lines.push("# Each peer's routes are imported only within the prefixes the controller allocated to it.");
   if (config.bgpPassword !== undefined) lines.push("# Holds the mesh's BGP password: the agent keeps it mode 0640, unreadable to other users.");
-  const text = sessions.map((s) => s.line);
-  if (text.some((l) => l.includes(REFLECTED_FILTER))) lines.push(...reflectedFilter(config, allocations));
-  if (text.some((l) => l.includes(REFLECT_EXPORT))) {
+  // Which filters the lines use follows from their kinds (held sessions keep theirs).
+  if (sessions.some((s) => s.kind === "to-reflector" || s.kind === "reflector-peer")) lines.push(...reflectedFilter(config, allocations));
+  if (sessions.some((s) => s.kind === "rr-client" || s.kind === "reflector-peer")) {
     lines.push(
       `filter ${REFLECT_EXPORT} {`,
       '  if source = RTS_STATIC && proto = "bgpmesh_static" then accept;',

@@ -53,6 +53,8 @@ describe("BGP sessions: route reflectors", () => {
     expect(text).toContain("  if bgp_next_hop = 10.0.0.4 && net ~ [ 198.51.4.0/24{24,28} ] then accept;");
     expect(text).toContain("  if bgp_next_hop = 10.0.0.2 && net ~ [ 198.51.2.0/24{24,28} ] then accept;");
     expect(text).not.toContain("bgp_next_hop = 10.0.0.1 ");
+    // A client passes nothing on: the reflectors' export filter is not defined in its file.
+    expect(text).not.toContain("filter bgpmesh_reflect {");
   });
 
   it("a reflector peers with everyone, passing routes on with their next hops kept", () => {
