@@ -5,7 +5,7 @@ import { existsSync, writeFileSync } from "node:fs";
 import { dirname, join } from "node:path";
 import pLimit from "p-limit";
 import { hostsOf, loadInventory, parseExtraVars, type Inventory } from "../inventory/index.js";
-import { desiredState, hostValues, loadProject, rolesOfHost, runRedactor, type Project, type RunKind } from "../roles/index.js";
+import { desiredState, firstPlayOf, hostValues, loadProject, rolesOfHost, runRedactor, type Project, type RunKind } from "../roles/index.js";
 import { hostsAlsoNeeded } from "../mesh/also-needed.js";
 import { MESH_GROUP } from "../mesh/derive.js";
 import { topologyWarnings } from "../mesh/reflectors.js";
@@ -107,28 +107,37 @@ export async function runPlaybook(opts: RunOptions): Promise<PlaybookRun> {
   const serialCap = saved ? saved.serial : opts.serialCap;
   const run = { hosts: hosts.length, ...(serialCap !== undefined && { serialCap }) };
   opts.runStart?.(hosts);
-  const results = await Promise.all(
-    hosts.map((h) =>
-      limit(async () => {
-        opts.hostStart?.(h);
-        const r = await runHost(desired.get(h)!, () => opts.connect(inv, h), {
-          apply: opts.apply,
-          lockTimeoutSec: opts.lockTimeoutSec,
-          expected: saved?.hosts[h],
-          hasSecret,
-          redact,
-          progress,
-          takeTurn,
-          run,
-          runKind,
-          ...(ca && { sign: (spec, csr) => signRequest(ca, csr, spec) }),
-          ...(opts.beforeApply && { beforeApply: (plan: HostPlan) => opts.beforeApply!(plan, redact) }),
-        });
-        opts.hostDone?.(r);
-        return r;
-      }),
-    ),
-  );
+  const runOne = (h: string) =>
+    limit(async () => {
+      opts.hostStart?.(h);
+      const r = await runHost(desired.get(h)!, () => opts.connect(inv, h), {
+        apply: opts.apply,
+        lockTimeoutSec: opts.lockTimeoutSec,
+        expected: saved?.hosts[h],
+        hasSecret,
+        redact,
+        progress,
+        takeTurn,
+        run,
+        runKind,
+        ...(ca && { sign: (spec, csr) => signRequest(ca, csr, spec) }),
+        ...(opts.beforeApply && { beforeApply: (plan: HostPlan) => opts.beforeApply!(plan, redact) }),
+      });
+      opts.hostDone?.(r);
+      return r;
+    });
+  // An apply goes play by play as far as it can (see firstPlayOf); a plan changes nothing, so its
+  // hosts all go at once.
+  const byHost = new Map<string, HostResult>();
+  const phases = new Map<number, string[]>();
+  for (const h of hosts) {
+    const phase = opts.apply ? firstPlayOf(project, inv, h) : 0;
+    phases.set(phase, [...(phases.get(phase) ?? []), h]);
+  }
+  for (const phase of [...phases.keys()].sort((a, b) => a - b)) {
+    for (const r of await Promise.all(phases.get(phase)!.map(runOne))) byHost.set(r.host, r);
+  }
+  const results = hosts.map((h) => byHost.get(h)!);
   return {
     inputs: { inventory: inventoryPath, site, limit: opts.limit, extraVars: opts.extraVars, ...(serialCap !== undefined && { serial: serialCap }) },
     redact,

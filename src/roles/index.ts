@@ -5,7 +5,7 @@ import type { Project } from "./model.js";
 
 export { desiredState } from "./desired-state.js";
 export { loadProject, projectSecrets, type ProjectOptions } from "./project.js";
-export { rolesOfHost } from "./site.js";
+export { firstPlayOf, rolesOfHost } from "./site.js";
 export type { Play, PlayTarget, Project, Role, RoleHandler, RoleResource, RunKind } from "./model.js";
 
 /** One mask for a run's output: every secret of the inventory (all hosts) and of the roles' defaults. */

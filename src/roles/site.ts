@@ -83,12 +83,27 @@ export function checkPlayTargets(project: Project, inv: Inventory): void {
   }
 }
 
+const playMatches = (play: Play, inv: Inventory, host: string): boolean =>
+  play.hosts.some((t) => t.name === host || (inv.groups.has(t.name) && hostsOf(inv, t.name).includes(host)));
+
 /** A host's roles: those of every play that matches it, in play order, each once. */
 export function rolesOfHost(project: Project, inv: Inventory, host: string): string[] {
   const roles = new Set<string>();
   for (const play of project.plays) {
-    const matches = play.hosts.some((t) => t.name === host || (inv.groups.has(t.name) && hostsOf(inv, t.name).includes(host)));
-    if (matches) for (const r of play.roles) roles.add(r);
+    if (playMatches(play, inv, host)) for (const r of play.roles) roles.add(r);
   }
   return [...roles];
+}
+
+/**
+ * The index of the first play that names the host (plays.length when none does). An apply runs
+ * each host's roles in one go, so it cannot finish a play on every host before the next play
+ * starts, as Ansible does; it keeps the part that matters: a host first named by a later play
+ * starts only once the hosts of earlier plays are done. With the shipped site the etcd members
+ * (first play) are up, with every node's user and allocation, before any other host's agent
+ * starts looking for them.
+ */
+export function firstPlayOf(project: Project, inv: Inventory, host: string): number {
+  const i = project.plays.findIndex((play) => playMatches(play, inv, host));
+  return i < 0 ? project.plays.length : i;
 }

@@ -70,7 +70,12 @@ export interface Health {
   leaseHeld: () => boolean;
 }
 
-export function startMetricsServer(metrics: AgentMetrics, health: Health, port: number, onError: (e: Error) => void): Server {
+/**
+ * `beforeScrape` runs (and is awaited) before each /metrics answer: what is costly to read, like
+ * BIRD's sessions, is read when someone asks rather than on a timer that a hundred idle agents
+ * would each keep running.
+ */
+export function startMetricsServer(metrics: AgentMetrics, health: Health, port: number, onError: (e: Error) => void, beforeScrape?: () => Promise<void>): Server {
   const server = createServer((req, res) => {
     const url = (req.url ?? "/").split("?")[0];
     if (req.method !== "GET" && req.method !== "HEAD") {
@@ -78,7 +83,10 @@ export function startMetricsServer(metrics: AgentMetrics, health: Health, port: 
       return;
     }
     if (url === "/metrics") {
-      metrics.registry.metrics().then(
+      (beforeScrape?.() ?? Promise.resolve())
+        .catch(() => undefined)
+        .then(() => metrics.registry.metrics())
+        .then(
         (text) => res.writeHead(200, { "content-type": metrics.registry.contentType }).end(text),
         (e: Error) => res.writeHead(500).end(`${e.message}\n`),
       );
