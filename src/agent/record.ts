@@ -6,7 +6,7 @@
 // becomes a file name under hosts/) cannot leave that folder.
 import { createPublicKey } from "node:crypto";
 import { z } from "zod";
-import { ALLOCATIONS_PREFIX, disagreement, parseAllocation, type Allocation } from "./allocations.js";
+import { ALLOCATIONS_PREFIX, disagreement, parseAllocation, type Allocation, type AllocationResult } from "./allocations.js";
 import type { AgentConfig } from "./config.js";
 import { isHostAddressOf, prefixListField, routerIdField, unicastIpv4Field } from "../fields/ipv4.js";
 import { parseJsonEntry } from "../fields/issues.js";
@@ -112,6 +112,14 @@ export interface InvalidEntry {
 }
 
 /**
+ * The previous snapshot's entries as parsed, by subnet, key and value: a reconcile after one node
+ * joined parses that one record, not all of them again. On a 100-node lab every join made every
+ * agent re-validate every record (an RSA key parse each), in Node's --lite-mode, which has no
+ * optimising compiler. Results are plain data that nothing modifies.
+ */
+let lastParses = new Map<string, ParseResult | AllocationResult>();
+
+/**
  * Validates a whole snapshot (the /peers/ and /allocations/ listings): the valid records by name,
  * the valid allocations by name, and the invalid entries for the caller to count and log. With
  * `requireAllocation`, a valid record that disagrees with its allocation is invalid too.
@@ -124,12 +132,17 @@ export function parseSnapshot(entries: Iterable<readonly [key: string, value: st
   const records: [string, PeerRecord][] = [];
   const allocations = new Map<string, Allocation>();
   const invalid: InvalidEntry[] = [];
+  const bounds = `${mesh.subnet ?? ""}`;
+  const parses: typeof lastParses = new Map();
   for (const [key, value] of entries) {
-    const r = key.startsWith(ALLOCATIONS_PREFIX) ? parseAllocation(key, value) : parseRecord(key, value, mesh);
+    const id = `${bounds}\u0000${key}\u0000${value}`;
+    const r = lastParses.get(id) ?? (key.startsWith(ALLOCATIONS_PREFIX) ? parseAllocation(key, value) : parseRecord(key, value, mesh));
+    parses.set(id, r);
     if (!r.ok) invalid.push({ key: keyForLog(key), reason: r.reason });
     else if ("allocation" in r) allocations.set(r.allocation.name, r.allocation);
     else records.push([key, r.record]);
   }
+  lastParses = parses;
   const peers = new Map<string, PeerRecord>();
   for (const [key, record] of records) {
     const why = mesh.requireAllocation ? disagreement(record, allocations.get(record.name)) : undefined;

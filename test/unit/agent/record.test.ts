@@ -223,6 +223,14 @@ describe("helpers", () => {
     ]);
   });
 
+  it("parseSnapshot reads a changed value afresh and judges the same value by the mesh subnet it is given", () => {
+    const node3 = JSON.stringify(recordFields("node3", 3));
+    expect([...parseSnapshot([["/peers/node3", node3]]).peers.keys()]).toEqual(["node3"]);
+    expect(parseSnapshot([["/peers/node3", "garbage"]]).invalid).toEqual([{ key: '"/peers/node3"', reason: "value is not JSON" }]);
+    expect([...parseSnapshot([["/peers/node3", node3]]).peers.keys()]).toEqual(["node3"]);
+    expect(parseSnapshot([["/peers/node3", node3]], { subnet: "10.9.0.0/24" }).invalid).toEqual([{ key: '"/peers/node3"', reason: "meshAddress: must be a host address of the mesh subnet" }]);
+  });
+
   it("keyForLog gives one bounded, escaped line", () => {
     expect(keyForLog("/peers/a\u2028b\u0085c")).toBe('"/peers/a\\u2028b\\u0085c"');
     expect(keyForLog("x".repeat(500)).length).toBeLessThan(110);

@@ -1,6 +1,6 @@
 import { describe, expect, it } from "vitest";
 import type { FileResource } from "../../../src/resources/file.js";
-import { desiredState, rolesOfHost } from "../../../src/roles/index.js";
+import { desiredState, firstPlayOf, rolesOfHost } from "../../../src/roles/index.js";
 import { failure, setup } from "./helpers.js";
 
 const INVENTORY = `all:
@@ -40,6 +40,12 @@ describe("plays", () => {
     expect(rolesOfHost(project, inv, "n2")).toEqual(["base", "tinc", "agent", "extra"]);
     expect(rolesOfHost(project, inv, "solo")).toEqual(["etcd", "base", "agent", "extra"]);
     expect(desiredState(project, inv, "solo").roles).toEqual(["etcd", "base", "agent", "extra"]);
+  });
+
+  it("an apply starts a host at the first play that names it: the etcd members before the other mesh hosts", async () => {
+    const site = ["- hosts: etcd", "  roles: [etcd]", "- hosts: mesh", "  roles: [tinc]", "- hosts: pull", "  optional: true", "  roles: [extra]", ""].join("\n");
+    const { project, inv } = await setup({ "site.yml": site, ...roleFiles(["etcd", "tinc", "extra"]) }, INVENTORY);
+    expect(["n1", "n2", "solo"].map((h) => firstPlayOf(project, inv, h))).toEqual([0, 1, 3]);
   });
 });
 
