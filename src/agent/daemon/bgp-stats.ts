@@ -1,5 +1,6 @@
-// What BIRD says of the peers' BGP sessions, for the metrics: one `birdc show protocols all` every
-// few seconds, read with the parser status and verify share (src/fields/birdc.ts).
+// What BIRD says of the peers' BGP sessions, for the metrics: one `birdc show protocols all` when
+// /metrics is scraped (at most every 2 s), read with the parser status and verify share
+// (src/fields/birdc.ts).
 import { channelSum, parseShowProtocolsAll } from "../../fields/birdc.js";
 import type { Runner } from "./exec.js";
 import type { AgentMetrics } from "./metrics.js";
