@@ -86,6 +86,7 @@ export class Agent {
     this.etcd = new EtcdSwitch(
       {
         newClient: opts.newClient ?? etcdClientFactory(config.etcdEndpoints),
+        watchOnOwnClient: true,
         key: this.ownKey,
         value: ownValue,
         ttlSeconds: config.leaseTtlSeconds,

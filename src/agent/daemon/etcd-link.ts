@@ -35,6 +35,8 @@ export function etcdClientFactory(endpoints: readonly string[]): ClientFactory {
 
 export interface EtcdLinkDeps {
   client: Etcd3;
+  /** the watch's own client (closed with the link); default: `client` */
+  watchClient?: Etcd3;
   key: string;
   value: string;
   ttlSeconds: number;
@@ -50,6 +52,7 @@ export interface EtcdLinkDeps {
 
 export class EtcdLink {
   readonly client: Etcd3;
+  private readonly watchClient: Etcd3;
   readonly registration: Registration;
   readonly watch: PeerWatch;
   /** Resolves at the first full read of /peers/. */
@@ -62,6 +65,7 @@ export class EtcdLink {
 
   constructor(deps: EtcdLinkDeps) {
     this.client = deps.client;
+    this.watchClient = deps.watchClient ?? deps.client;
     this.log = {
       info: (msg) => deps.log.info(msg),
       warn: (msg) => {
@@ -75,7 +79,7 @@ export class EtcdLink {
     this.synced = new Promise((resolve) => (synced = resolve));
     this.held = new Promise((resolve) => (held = resolve));
     this.watch = new PeerWatch({
-      client: deps.client,
+      client: this.watchClient,
       log: this.log,
       metrics: deps.metrics,
       resyncEveryMs: deps.resyncEveryMs,
@@ -120,5 +124,6 @@ export class EtcdLink {
       await bounded(this.watch.stop(), "the watch");
     }
     this.client.close();
+    if (this.watchClient !== this.client) this.watchClient.close();
   }
 }

@@ -27,6 +27,19 @@ export interface EtcdSwitchDeps {
   resyncEveryMs?: number;
   /** what the mirror holds (PeerWatch's prefixes) */
   prefixes?: readonly string[];
+  /**
+   * Watch on a second client of its own. etcd3 closes a client's connection to a member when a
+   * call on it fails with UNAVAILABLE or DEADLINE_EXCEEDED (connection-pool.js, resetAllServices),
+   * and a loaded etcd answers a late put or lease grant with "etcdserver: request timed out"
+   * (UNAVAILABLE): on one client, each such failure also dropped both watch streams, and every
+   * agent read the whole prefix again, which loaded etcd further.
+   */
+  watchOnOwnClient?: boolean;
+}
+
+interface Clients {
+  client: Etcd3;
+  watchClient?: Etcd3;
 }
 
 export class EtcdSwitch {
@@ -38,7 +51,7 @@ export class EtcdSwitch {
 
   constructor(private readonly deps: EtcdSwitchDeps, tls: TlsMaterial | undefined) {
     this.stopped = new Promise((resolve) => (this.markStopped = resolve));
-    this.current = this.link(deps.newClient(tls), true);
+    this.current = this.link(this.clients(tls), true);
   }
 
   /** The /peers/ mirror of the current client. */
@@ -84,13 +97,13 @@ export class EtcdSwitch {
 
   private async handOver(tls: TlsMaterial): Promise<void> {
     const old = this.current;
-    let client: Etcd3;
+    let clients: Clients;
     try {
-      client = this.deps.newClient(tls);
+      clients = this.clients(tls);
     } catch (e) {
       throw new Error(`cannot build a client from the new files: ${errLine(e)}`);
     }
-    const next = this.link(client, false);
+    const next = this.link(clients, false);
     try {
       next.watch.start();
       await this.step(next, next.synced, "read /peers/");
@@ -125,12 +138,18 @@ export class EtcdSwitch {
     if (this.stopping) throw new Error("the agent is stopping");
   }
 
-  private link(client: Etcd3, first: boolean): EtcdLink {
+  private clients(tls: TlsMaterial | undefined): Clients {
+    const client = this.deps.newClient(tls);
+    return this.deps.watchOnOwnClient ? { client, watchClient: this.deps.newClient(tls) } : { client };
+  }
+
+  private link({ client, watchClient }: Clients, first: boolean): EtcdLink {
     const { log } = this.deps;
     const isCurrent = () => this.current === link;
     const tag = (msg: string) => (isCurrent() ? msg : `new etcd client: ${msg}`);
     const link: EtcdLink = new EtcdLink({
       client,
+      ...(watchClient && { watchClient }),
       key: this.deps.key,
       value: this.deps.value,
       ttlSeconds: this.deps.ttlSeconds,

@@ -104,6 +104,35 @@ describe("EtcdSwitch", () => {
     expect(etcd.kvs.has(KEY)).toBe(false);
   });
 
+  it("with watchOnOwnClient, reads and watches on a second client, so a failed put cannot drop the watch; stop closes both", async () => {
+    const etcd = new FakeEtcd();
+    etcd.put("/peers/node2", '{"name":"node2"}');
+    let made = 0;
+    const sw = new EtcdSwitch(
+      {
+        newClient: () => etcd.client(`c${++made}`),
+        watchOnOwnClient: true,
+        key: KEY,
+        value: VALUE,
+        ttlSeconds: 10,
+        log: recordingLog().log,
+        metrics: new AgentMetrics(false),
+        onHeld: () => {},
+        onSnapshot: () => {},
+        onChange: () => {},
+      },
+      tls("cert-1"),
+    );
+    sw.start();
+    await until(() => sw.synced && sw.leaseHeld);
+    const by = (c: string) => etcd.log.filter((l) => l.startsWith(`${c} `)).map((l) => l.split(" ")[1]);
+    expect(new Set(by("c1"))).toEqual(new Set(["grant", "put"]));
+    expect(new Set(by("c2"))).toEqual(new Set(["read", "watch"]));
+    await sw.stop();
+    expect(etcd.log).toContain("c1 close");
+    expect(etcd.log).toContain("c2 close");
+  });
+
   it("keeps the old client when the new one cannot connect (bad certificate)", async () => {
     const { etcd, sw, metrics, lines } = setup({ bad: { read: "14 UNAVAILABLE: certificate verify failed", grant: "14 UNAVAILABLE" } });
     sw.start();
