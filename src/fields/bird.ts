@@ -16,6 +16,17 @@ export const birdPasswordField = z
   .string({ error: "must be a string" })
   .regex(BIRD_PASSWORD, { error: 'must be 1 to 80 printable ASCII characters without " or \\' });
 
+/**
+ * BFD's transmit and receive interval on the mesh interface, in milliseconds (BIRD's `min tx/rx
+ * interval`; a peer is declared down after 3 missed intervals). Below 50 ms tincd's user-space
+ * forwarding jitter alone trips it; above 10 s it is slower than BGP's own hold time.
+ */
+export const BFD_INTERVAL_MS = { min: 50, max: 10000 } as const;
+
+export function isBfdIntervalMs(value: unknown): boolean {
+  return Number.isInteger(value) && (value as number) >= BFD_INTERVAL_MS.min && (value as number) <= BFD_INTERVAL_MS.max;
+}
+
 /** BIRD's symbols are at most 64 characters (conf/conf.h SYM_MAX_LEN). */
 export const BIRD_SYMBOL_MAX = 64;
 

@@ -8,6 +8,7 @@ import { hostsOf, InventoryError, type Inventory, type VarDef, type VarSet } fro
 import { allocationSchema } from "../fields/allocation.js";
 import { formatIpv4, ipv4ToNumber, isHostAddress, isRouterId, isUnicastIpv4, MAX_PREFIXES, parseCidr, parseSubnet, type Cidr, type Subnet } from "../fields/ipv4.js";
 import { describeIssues } from "../fields/issues.js";
+import { BFD_INTERVAL_MS, isBfdIntervalMs } from "../fields/bird.js";
 import { cidrContains, formatPrefixRange, parsePrefixRange, type PrefixRange } from "../fields/prefix-range.js";
 import { MESH_NAME } from "../fields/names.js";
 import { endpointAddressField, isTincKeyExpire, TINC_KEY_EXPIRE } from "../fields/tinc.js";
@@ -228,6 +229,11 @@ export function deriveMeshVars(inv: Inventory, resolved: Resolved): Map<string, 
     const { min, max } = TINC_KEY_EXPIRE;
     if (keyExpire && !isTincKeyExpire(keyExpire.value)) {
       throw errorAt(keyExpire, inv, h, "tinc_key_expire", `'${String(keyExpire.value)}' is not a number of seconds from ${min} to ${max}`);
+    }
+    const bfd = userSet(vars(h), "bird_bfd_interval");
+    if (bfd && !isBfdIntervalMs(bfd.value)) {
+      const { min: lo, max: hi } = BFD_INTERVAL_MS;
+      throw errorAt(bfd, inv, h, "bird_bfd_interval", `'${String(bfd.value)}' is not a number of milliseconds from ${lo} to ${hi}`);
     }
   }
 

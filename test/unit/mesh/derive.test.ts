@@ -101,6 +101,12 @@ describe("mesh variables", () => {
     await expect(derive(mesh("        a:\n", "      vars:\n        tinc_key_expire: 1h\n"))).rejects.toThrow(/:7:9: tinc_key_expire: a: '1h' is not a number of seconds from 10 to 86400/);
   });
 
+  it("refuses a BFD interval BIRD would take but the mesh cannot use", async () => {
+    await expect(derive(mesh("        a:\n", "      vars:\n        bird_bfd_interval: 20\n"))).rejects.toThrow(/:7:9: bird_bfd_interval: a: '20' is not a number of milliseconds from 50 to 10000/);
+    await expect(derive(mesh("        a:\n", "      vars:\n        bird_bfd_interval: 1s\n"))).rejects.toThrow(/:7:9: bird_bfd_interval: a: '1s' is not a number of milliseconds/);
+    await expect(derive(mesh("        a:\n", "      vars:\n        bird_bfd_interval: 300\n"))).resolves.toBeDefined();
+  });
+
   it("lists etcd members for every host, and refuses an even etcd group", async () => {
     const inv = mesh("        a: { ansible_host: 192.0.2.1 }\n        b: { ansible_host: 192.0.2.2 }\n        c: { ansible_host: 192.0.2.3 }\n", "    etcd:\n      hosts:\n        a:\n        b:\n        c:\n");
     const { derived } = await derive(inv);
