@@ -29,7 +29,11 @@ export const PINGS_AT_ONCE = 8;
 export function observeScript(peerAddresses: string[]): string {
   // A bounded number at a time: a ping each to all 99 peers at once, on every host of a 100-node
   // lab, was 9900 processes and as many ARP broadcasts flooded to every tinc node in one burst.
-  const ping = `if ping -c1 -W1 -q "$1" >/dev/null 2>&1; then printf 'P\\t%s\\t1\\n' "$1"; else printf 'P\\t%s\\t0\\n' "$1"; fi`;
+  // A probe every 0.5 s until one is answered or 2 s pass: at 100 nodes a round of 9900 single
+  // 1 s pings on a loaded machine always lost a few (a pair's first packets go over tinc's
+  // meta-connections, hop by hop, until it has the peer's key and path MTU), so verify never saw
+  // every pair answer in the same round although none stayed unanswered.
+  const ping = `if ping -q -c 1 -i 0.5 -w 2 "$1" >/dev/null 2>&1; then printf 'P\\t%s\\t1\\n' "$1"; else printf 'P\\t%s\\t0\\n' "$1"; fi`;
   return [
     // Every line tagged, the last one too when it has no newline; the pings start only after.
     `birdc -r show protocols 2>/dev/null | while IFS= read -r line || [ -n "$line" ]; do printf '${BIRDC}\\t%s\\n' "$line"; done`,
