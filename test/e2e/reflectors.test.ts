@@ -32,7 +32,9 @@ function inventory(reflectors: boolean): string {
 }
 
 async function toolOk(...args: string[]): Promise<string> {
-  const r = await cli(...args, "--no-color");
+  // -T 30 on apply: 12 hosts' SSH logins start together once the etcd members are done, beside
+  // another test's lab on CI's 2 cores; once one of them took longer than the default 10 s.
+  const r = await cli(...args, ...(args[0] === "apply" ? ["-T", "30"] : []), "--no-color");
   if (r.code !== 0) throw new Error(`bgpmesh-provision ${args.join(" ")} exited ${r.code}:\n${r.stderr}${r.stdout}`);
   return r.stdout + r.stderr;
 }
