@@ -89,7 +89,7 @@ describe("lab up", () => {
     }
   });
 
-  it("starts no systemd user manager for an SSH login (one per host per login was the lab's largest cost at 100 hosts)", async () => {
+  it("starts no systemd user manager for an SSH login", async () => {
     const h = lab.hosts[0]!.name;
     expect((await sshOk(lab, h, "systemctl is-active user@0.service || true")).trim()).toBe("inactive");
     expect(await sshOk(lab, h, "grep -c pam_systemd /etc/pam.d/common-session || true")).toBe("0\n");
