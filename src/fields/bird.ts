@@ -23,10 +23,6 @@ export const birdPasswordField = z
  */
 export const BFD_INTERVAL_MS = { min: 50, max: 10000 } as const;
 
-export function isBfdIntervalMs(value: unknown): boolean {
-  return Number.isInteger(value) && (value as number) >= BFD_INTERVAL_MS.min && (value as number) <= BFD_INTERVAL_MS.max;
-}
-
 /** BIRD's symbols are at most 64 characters (conf/conf.h SYM_MAX_LEN). */
 export const BIRD_SYMBOL_MAX = 64;
 

@@ -6,10 +6,6 @@ import { isDnsName, isLocalhostName } from "./names.js";
 /** tinc's KeyExpire in seconds (see the agent's desired-files.ts for why it is short by default). */
 export const TINC_KEY_EXPIRE = { min: 10, max: 86400 } as const;
 
-export function isTincKeyExpire(value: unknown): boolean {
-  return Number.isInteger(value) && (value as number) >= TINC_KEY_EXPIRE.min && (value as number) <= TINC_KEY_EXPIRE.max;
-}
-
 /**
  * Where tinc connects to: written as `Address = ...`, resolved by tinc. Never this host itself:
  * loopback addresses are not unicast here, and `localhost` names are refused (tinc would dial itself).

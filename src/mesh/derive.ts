@@ -8,11 +8,18 @@ import { hostsOf, InventoryError, type Inventory, type VarDef, type VarSet } fro
 import { allocationSchema } from "../fields/allocation.js";
 import { formatIpv4, ipv4ToNumber, isHostAddress, isRouterId, isUnicastIpv4, MAX_PREFIXES, parseCidr, parseSubnet, type Cidr, type Subnet } from "../fields/ipv4.js";
 import { describeIssues } from "../fields/issues.js";
-import { BFD_INTERVAL_MS, isBfdIntervalMs } from "../fields/bird.js";
+import { BFD_INTERVAL_MS } from "../fields/bird.js";
 import { cidrContains, formatPrefixRange, parsePrefixRange, type PrefixRange } from "../fields/prefix-range.js";
 import { MESH_NAME } from "../fields/names.js";
-import { endpointAddressField, isTincKeyExpire, TINC_KEY_EXPIRE } from "../fields/tinc.js";
+import { isWholeIn, type WholeRange } from "../fields/range.js";
+import { endpointAddressField, TINC_KEY_EXPIRE } from "../fields/tinc.js";
 import { checkReflectors, reflectorHosts } from "./reflectors.js";
+
+/** Whole-number settings of a mesh host, and their ranges. */
+const WHOLE_NUMBER_SETTINGS: readonly { key: string; range: WholeRange; unit: string }[] = [
+  { key: "tinc_key_expire", range: TINC_KEY_EXPIRE, unit: "seconds" },
+  { key: "bird_bfd_interval", range: BFD_INTERVAL_MS, unit: "milliseconds" },
+];
 
 export const MESH_GROUP = "mesh";
 export const ETCD_GROUP = "etcd";
@@ -224,16 +231,13 @@ export function deriveMeshVars(inv: Inventory, resolved: Resolved): Map<string, 
     if (!MESH_NAME.test(net)) {
       throw errorAt(vars(h).get("mesh_name"), inv, h, "mesh_name", `'${net}' cannot be a tinc network name: use up to 15 letters, digits or _`);
     }
-    // Checked here, not by the agent when it starts: by then the tinc.conf seeded with it is written.
-    const keyExpire = userSet(vars(h), "tinc_key_expire");
-    const { min, max } = TINC_KEY_EXPIRE;
-    if (keyExpire && !isTincKeyExpire(keyExpire.value)) {
-      throw errorAt(keyExpire, inv, h, "tinc_key_expire", `'${String(keyExpire.value)}' is not a number of seconds from ${min} to ${max}`);
-    }
-    const bfd = userSet(vars(h), "bird_bfd_interval");
-    if (bfd && !isBfdIntervalMs(bfd.value)) {
-      const { min: lo, max: hi } = BFD_INTERVAL_MS;
-      throw errorAt(bfd, inv, h, "bird_bfd_interval", `'${String(bfd.value)}' is not a number of milliseconds from ${lo} to ${hi}`);
+    // Checked here, not when a daemon reads them: tinc_key_expire, for one, is in the tinc.conf
+    // seeded once, before the agent that also checks it starts.
+    for (const { key, range, unit } of WHOLE_NUMBER_SETTINGS) {
+      const def = userSet(vars(h), key);
+      if (def && !isWholeIn(def.value, range)) {
+        throw errorAt(def, inv, h, key, `'${String(def.value)}' is not a number of ${unit} from ${range.min} to ${range.max}`);
+      }
     }
   }
 
