@@ -1,11 +1,13 @@
 // The node agent on real lab hosts: one apply, and the mesh connects itself through etcd; a new
-// host joins with no apply on the others; bad records in etcd reach no file.
+// host joins with no apply on the others; an agent restart keeps its node, a stop withdraws it; bad
+// records in etcd reach no file.
 import { writeFileSync } from "node:fs";
 import { join } from "node:path";
 import { describe, expect, it } from "vitest";
 import type { RunResult } from "../../src/util/exec.js";
 import { cli, cliOk, ssh, sshOk, type LabInfo } from "../helpers/cli.js";
 import { labPerFile } from "../helpers/lab-per-file.js";
+import { expectSameSessions } from "../helpers/bird-since.js";
 import { meshInventory } from "../helpers/mesh-inventory.js";
 
 const NAME = "e2e-agent";
@@ -52,6 +54,40 @@ describe("the node agent", () => {
     const r = await tool("apply", "-i", inventory(3));
     expect(r.code).toBe(0);
     for (const h of ["node1", "node2", "node3"]) expect(recapLine(r.stdout, h)).toMatch(/changed=0\s+failed=0/);
+  });
+
+  it("an agent restarted (systemctl restart, SIGKILL) keeps its node: no peer's session restarts; a stop withdraws it at once", async () => {
+    const since = async (h: string) =>
+      (await sshOk(lab, h, "birdc -r show protocols"))
+        .split("\n")
+        .filter((l) => /^peer_\S+.*Established/.test(l))
+        .map((l) => { const w = l.split(/\s+/); return `${w[0]} ${w[4]}`; });
+    const kept = async () => Number(await sshOk(lab, "node3", "journalctl -u bgpmesh-agent -o cat | grep -c 'keeping the record for the next agent' || true"));
+    const keptBefore = await kept();
+    const before = { node1: await since("node1"), node2: await since("node2") };
+    expect(before.node1.map((s) => s.split(" ")[0])).toEqual(["peer_node2", "peer_node3"]);
+    await sshOk(lab, "node3", "systemctl restart bgpmesh-agent");
+    await sshOk(lab, "node3", "systemctl kill -s KILL bgpmesh-agent");
+    // systemd starts it again after RestartSec (2 s); then give the peers' watches time to act.
+    await new Promise((res) => setTimeout(res, 6000));
+    expect(await sshOk(lab, "node3", "systemctl is-active bgpmesh-agent")).toBe("active\n");
+    expect(await kept()).toBe(keptBefore + 1);
+    for (const h of ["node1", "node2"] as const) expectSameSessions(await since(h), before[h]);
+
+    await sshOk(lab, "node3", "systemctl stop bgpmesh-agent");
+    const t = Date.now();
+    let seconds = -1;
+    for (let i = 0; i < 40 && seconds < 0; i++) {
+      const gone = await Promise.all(["node1", "node2"].map(async (h) => !(await sshOk(lab, h, "cat /etc/bird/peers.d/peers.conf")).includes("peer_node3")));
+      if (gone.every(Boolean)) seconds = (Date.now() - t) / 1000;
+      else await new Promise((res) => setTimeout(res, 250));
+    }
+    console.log(`node3's agent stopped: its peer gone from node1's and node2's BIRD config after ${seconds.toFixed(2)} s`);
+    expect(seconds).toBeGreaterThanOrEqual(0);
+    expect(seconds).toBeLessThan(3);
+    await sshOk(lab, "node3", "systemctl start bgpmesh-agent");
+    const v = await tool("verify", "-i", inventory(3), "--wait", "60s");
+    expect(v.code, v.stdout + v.stderr).toBe(0);
   });
 
   it("a host applied alone (--limit) is picked up by the others with no apply of theirs", async () => {

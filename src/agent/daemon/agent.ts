@@ -162,13 +162,14 @@ export class Agent {
     if (current !== this.ownValue) void this.etcd.reput();
   }
 
-  async stop(): Promise<void> {
+  /** `keepRecord`: systemd is restarting the agent; the record stays for the next one (stop-kind.ts). */
+  async stop(opts: { keepRecord?: boolean } = {}): Promise<void> {
     this.tlsReload?.stop();
     // No reconcile once stopping: files written now would never get their reload (the next
     // agent finds them already as desired).
     await this.scheduler.stop();
-    // The lease is revoked first, within 3 s (see EtcdLink.close).
-    await this.etcd.stop();
+    // The lease is revoked (or, on a restart, let go) first, within 3 s (see EtcdLink.close).
+    await this.etcd.stop(opts);
     this.server?.closeAllConnections();
     await withTimeout(new Promise<void>((resolve) => (this.server ? this.server.close(() => resolve()) : resolve())), 3000, "the metrics server did not stop in 3 s").catch((e) =>
       this.log.warn(errLine(e)),

@@ -114,13 +114,13 @@ export class EtcdLink {
    * a handover the record is under the new lease already, and the old watch goes first, so nothing
    * it sees meanwhile counts.
    */
-  async close(opts: { handedOver: boolean }): Promise<void> {
+  async close(opts: { handedOver: boolean; keepRecord?: boolean }): Promise<void> {
     const bounded = (p: Promise<unknown>, what: string) => withTimeout(p, 3000, `${what} did not stop in 3 s`).catch((e) => this.log.warn(errLine(e)));
     if (opts.handedOver) {
       await bounded(this.watch.stop(), "the watch");
       await bounded(this.registration.stop({ handedOver: true }), "registration");
     } else {
-      await bounded(this.registration.stop(), "registration");
+      await bounded(this.registration.stop({ keepRecord: opts.keepRecord }), "registration");
       await bounded(this.watch.stop(), "the watch");
     }
     this.client.close();

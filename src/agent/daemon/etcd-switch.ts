@@ -88,11 +88,12 @@ export class EtcdSwitch {
     }
   }
 
-  async stop(): Promise<void> {
+  /** `keepRecord`: a restart, see Registration.stop. */
+  async stop(opts: { keepRecord?: boolean } = {}): Promise<void> {
     this.stopping = true;
     this.markStopped();
     await this.switching;
-    await this.current.close({ handedOver: false });
+    await this.current.close({ handedOver: false, keepRecord: opts.keepRecord });
   }
 
   private async handOver(tls: TlsMaterial): Promise<void> {

@@ -1,11 +1,15 @@
 // Entry point of the node agent (bundled to dist/agent/lib/bgpmesh-agent.cjs):
 //   bgpmesh-agent [--config /etc/bgpmesh/agent.json]
 // Exit 2 on a bad config, a missing/invalid tinc public key or unusable etcd TLS files (one line
-// per problem), 1 on an unexpected failure, 0 after SIGTERM/SIGINT (the lease is revoked first:
-// peers drop this node at once instead of after the TTL). SIGHUP checks the etcd TLS files now.
+// per problem), 1 on an unexpected failure, 0 after SIGTERM/SIGINT. On a stop the lease is revoked
+// first (peers drop this node at once instead of after the TTL); when systemd is restarting the
+// unit it is kept, and the next agent takes the record over with no flap (stop-kind.ts).
+// SIGHUP checks the etcd TLS files now.
 import { AgentConfigError, loadConfig } from "../config.js";
 import { Agent, StartupError, ownRecordJson, startupTls } from "./agent.js";
+import { runCommand } from "./exec.js";
 import { consoleLogger, errLine, redactingLogger, type Logger } from "./log.js";
+import { stopKind } from "./stop-kind.js";
 
 export const DEFAULT_CONFIG = "/etc/bgpmesh/agent.json";
 
@@ -52,12 +56,16 @@ export async function main(argv: readonly string[]): Promise<void> {
   const shutdown = (signal: string) => {
     if (stopping) return;
     stopping = true;
-    log.info(`${signal}: revoking the lease and stopping`);
     setTimeout(() => {
       log.error("stop took more than 8 s, exiting anyway");
       process.exit(1);
     }, 8000).unref();
-    agent.stop().then(
+    stopKind(runCommand)
+      .then(({ kind, why }) => {
+        log.info(kind === "restart" ? `${signal}: ${why}: keeping the record for the next agent and stopping` : `${signal}: ${why}: revoking the lease and stopping`);
+        return agent.stop({ keepRecord: kind === "restart" });
+      })
+      .then(
       () => process.exit(0),
       (e) => {
         log.error(`stop failed: ${errLine(e)}`);

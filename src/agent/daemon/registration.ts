@@ -1,7 +1,9 @@
 // This node's record in etcd: /peers/<name> = its JSON record, attached to a lease of
 // config.leaseTtlSeconds that etcd3 keeps alive. A lost lease is dead (etcd3 closes it for good):
-// grant a new one and put the record again, with backoff while etcd is unreachable. On stop the
-// lease is revoked, so etcd deletes the record at once and the other nodes drop this one.
+// grant a new one and put the record again, with backoff while etcd is unreachable. On a real stop
+// the lease is revoked, so etcd deletes the record at once and the other nodes drop this one; on a
+// restart it is only let go (stop-kind.ts): the record outlives it until the next agent puts it
+// under a new lease, and a record moved to another lease is not deleted when the old one expires.
 // While a new etcd client takes over (etcd-switch.ts) the old registration is paused: it must not
 // grant a lease and put the record again after the new client put it, or revoking that lease would
 // delete the record.
@@ -112,14 +114,23 @@ export class Registration {
   /**
    * Revokes the lease (etcd deletes the record now, not after the TTL). `handedOver`: another
    * lease holds the record now, so the revoke deletes nothing; it only frees the lease.
+   * `keepRecord`: a restart; the lease is let go unrevoked and expires after its TTL, by when the
+   * next agent has put the record under its own lease.
    */
-  async stop(opts: { handedOver?: boolean } = {}): Promise<void> {
+  async stop(opts: { handedOver?: boolean; keepRecord?: boolean } = {}): Promise<void> {
     const wasHeld = this.held;
     const lease = this.lease;
     this.stopper.stop();
     this.resume();
     this.wakeLost?.();
-    if (lease && wasHeld) {
+    if (lease && wasHeld && opts.keepRecord && !opts.handedOver) {
+      try {
+        lease.release();
+      } catch {
+        /* already closed */
+      }
+      this.deps.log.info(`lease kept for the next agent: ${this.deps.key} stays (etcd drops it ${this.deps.ttlSeconds} s after the last keepalive if no agent puts it again)`);
+    } else if (lease && wasHeld) {
       try {
         await withTimeout(lease.revoke(), 3000, "revoke timed out");
         this.deps.log.info(opts.handedOver ? "lease revoked (the record is under another lease now)" : `lease revoked, ${this.deps.key} deleted`);
