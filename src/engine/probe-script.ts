@@ -15,6 +15,7 @@ export function probeScript(desired: DesiredHost, journal = JOURNAL): string {
   const resources = prepare(desired);
   const functions = [...new Set(resources.flatMap((p) => p.kind.probeFunctions ?? []))];
   const lines = resources.map((p) => p.kind.probe(p.resource, p.index)).filter(Boolean);
+  lines.push(...new Set(resources.flatMap((p) => p.kind.probeFlush ?? [])));
   desired.handlers.forEach((h, i) => {
     if (h.rolling?.if !== undefined) lines.push(`if ( ${h.rolling.if} ) >/dev/null 2>&1 </dev/null; then printf 'Q\\t${i}\\t1\\n'; else printf 'Q\\t${i}\\t0\\n'; fi`);
   });

@@ -4,7 +4,7 @@ import { shellQuote } from "../util/shell.js";
 import type { ResourceBase } from "../model/resource.js";
 import type { ResourceKind, RoleForm, Str } from "./kind.js";
 import { metadataChanges } from "./metadata.js";
-import { PATH_FUNCTIONS, readPath, type PathState } from "./path-probe.js";
+import { PATH_FLUSH, PATH_FUNCTIONS, probePathLine, readPath, type PathState } from "./path-probe.js";
 import { notify, ownership, text, when } from "./schema-parts.js";
 
 export type DirectoryResource = ResourceBase & { kind: "directory"; path: string; owner: string; group: string; mode: string; notify: string[] };
@@ -12,7 +12,8 @@ export type DirectoryResource = ResourceBase & { kind: "directory"; path: string
 export const directoryKind: ResourceKind<DirectoryResource, PathState> = {
   kind: "directory",
   probeFunctions: PATH_FUNCTIONS,
-  probe: (r, i) => `probe_path ${i} ${shellQuote(r.path)} -`,
+  probeFlush: PATH_FLUSH,
+  probe: (r, i) => probePathLine(i, r.path, "-"),
   read: readPath,
   plan(r, st) {
     const target = `directory ${r.path}`;

@@ -7,7 +7,7 @@ import type { ResourceBase } from "../model/resource.js";
 import { fileBytes, isText, sha256 } from "./content.js";
 import type { ResourceKind } from "./kind.js";
 import { metadataChanges } from "./metadata.js";
-import { DIFF_LIMIT, PATH_FUNCTIONS, readPath, stablePath, type PathState } from "./path-probe.js";
+import { DIFF_LIMIT, PATH_FLUSH, PATH_FUNCTIONS, probePathLine, readPath, stablePath, type PathState } from "./path-probe.js";
 
 export type FileResource = ResourceBase & {
   kind: "file";
@@ -38,7 +38,8 @@ const EOF_MARK = "@@BGPMESH_CONTENT_EOF";
 export const fileKind: ResourceKind<FileResource, PathState> = {
   kind: "file",
   probeFunctions: PATH_FUNCTIONS,
-  probe: (r, i) => `probe_path ${i} ${shellQuote(r.path)} ${r.force === false ? "-" : sha256(fileBytes(r))}`,
+  probeFlush: PATH_FLUSH,
+  probe: (r, i) => probePathLine(i, r.path, r.force === false ? "-" : sha256(fileBytes(r))),
   read: readPath,
   stable: stablePath,
   plan(r, st) {

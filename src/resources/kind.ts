@@ -43,6 +43,13 @@ export interface ResourceKind<R extends Resource = Resource, F = unknown> {
   /** shell functions its probe lines call: put once into a probe script that needs them */
   probeFunctions?: string;
   /**
+   * Shell run once after all of the host's probe lines, for a kind whose probe lines only queue
+   * their questions and ask them all in one process (one `stat` for every path, one `systemctl show`
+   * for every unit): each spawned process costs the host a millisecond or more, and a no-change run
+   * is mostly such spawns.
+   */
+  probeFlush?: string;
+  /**
    * Shell that prints what the plan needs, as lines `R\t<index>\t...` (`index` is the resource's
    * place in the host's desired state); nothing to probe: "".
    */

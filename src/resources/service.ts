@@ -29,10 +29,46 @@ const UNIT_DIRS = ["/etc/systemd/system", "/lib/systemd/system", "/usr/lib/syste
 
 export const serviceKind: ResourceKind<ServiceResource, UnitState | undefined> = {
   kind: "service",
-  probeFunctions: String.raw`probe_unit() {
+  // probe_unit queues a unit; probe_unit_flush asks systemd about all of them in one `systemctl
+  // show` (one block per unit, in order, a blank line between). Each systemctl costs the host about
+  // 5 ms; a host of the shipped site has 7 units. When the blocks do not add up (an invalid unit
+  // name fails the whole call) each unit is asked alone, as before.
+  probeFunctions: String.raw`_pu_q=
+_pu_names=
+probe_unit() {
+  _pu_q="$_pu_q$1	$2
+"
+  _pu_names="$_pu_names$2
+"
+}
+probe_unit_one() {
   systemctl show -p LoadState,ActiveState,UnitFileState -- "$2" 2>/dev/null |
     while IFS= read -r l; do printf 'R\t%s\t%s\n' "$1" "$l"; done
+}
+probe_unit_flush() {
+  [ -n "$_pu_q" ] || return 0
+  { IFS='
+'; set -f
+    systemctl show -p LoadState,ActiveState,UnitFileState -- $_pu_names 2>/dev/null
+    echo @@Q
+    printf '%s' "$_pu_q"
+  } | awk -F '\t' '
+    $0 == "@@Q" { q = 1; next }
+    !q { if ($0 == "") { inb = 0; next } if (!inb) { b++; inb = 1; n[b] = 0 } l[b, ++n[b]] = $0; next }
+    { k++; qi[k] = $1; qu[k] = $2 }
+    END {
+      for (j = 1; j <= k; j++) {
+        if (b == k) { for (x = 1; x <= n[j]; x++) print "R\t" qi[j] "\t" l[j, x] }
+        else print "P\t" qi[j] "\t" qu[j]
+      }
+    }' | while IFS= read -r l; do
+    case $l in
+      R*) printf '%s\n' "$l" ;;
+      P*) x=${"$"}{l#P	}; probe_unit_one "${"$"}{x%%	*}" "${"$"}{x#*	}" ;;
+    esac
+  done
 }`,
+  probeFlush: "probe_unit_flush",
   probe: (r, i) => `probe_unit ${i} ${shellQuote(unitName(r.name))}`,
   read(lines) {
     if (lines.length === 0) return undefined;
