@@ -12,7 +12,7 @@ import { BFD_INTERVAL_MS } from "../fields/bird.js";
 import { cidrContains, formatPrefixRange, parsePrefixRange, type PrefixRange } from "../fields/prefix-range.js";
 import { MESH_NAME } from "../fields/names.js";
 import { isWholeIn, type WholeRange } from "../fields/range.js";
-import { endpointAddressField, TINC_KEY_EXPIRE } from "../fields/tinc.js";
+import { defaultKeyExpire, endpointAddressField, TINC_KEY_EXPIRE } from "../fields/tinc.js";
 import { checkReflectors, reflectorHosts } from "./reflectors.js";
 
 /** Whole-number settings of a mesh host, and their ranges. */
@@ -239,6 +239,7 @@ export function deriveMeshVars(inv: Inventory, resolved: Resolved): Map<string, 
         throw errorAt(def, inv, h, key, `'${String(def.value)}' is not a number of ${unit} from ${range.min} to ${range.max}`);
       }
     }
+    if (!userSet(vars(h), "tinc_key_expire")) derived.get(h)!["tinc_key_expire"] = defaultKeyExpire(mesh.length);
   }
 
   // Mesh addresses: explicit ones first, then each other host at its preferred place or the next free one.

@@ -5,6 +5,7 @@ import { afterAll, describe, expect, it } from "vitest";
 import { loadInventory, resolveHostVars } from "../../../src/inventory/index.js";
 import { allocationCovers, allocationSchema } from "../../../src/fields/allocation.js";
 import { deriveMeshVars } from "../../../src/mesh/derive.js";
+import { defaultKeyExpire } from "../../../src/fields/tinc.js";
 
 const dir = mkdtempSync(join(tmpdir(), "bgpmesh-mesh-"));
 afterAll(() => rmSync(dir, { recursive: true, force: true }));
@@ -99,6 +100,16 @@ describe("mesh variables", () => {
     await expect(derive(mesh("        a:\n", "      vars:\n        tinc_key_expire: 5\n"))).rejects.toThrow(/:7:9: tinc_key_expire: a: '5' is not a number of seconds from 10 to 86400/);
     await expect(derive(mesh("        a:\n", "      vars:\n        tinc_key_expire: 600\n"))).resolves.toBeDefined();
     await expect(derive(mesh("        a:\n", "      vars:\n        tinc_key_expire: 1h\n"))).rejects.toThrow(/:7:9: tinc_key_expire: a: '1h' is not a number of seconds from 10 to 86400/);
+  });
+
+  it("gives tinc's KeyExpire 30 s up to 30 nodes and doubles it per doubling of the mesh, unless the inventory sets it", async () => {
+    expect([1, 30, 31, 60, 61, 100, 120, 121, 240, 241].map(defaultKeyExpire)).toEqual([30, 30, 60, 60, 120, 120, 120, 240, 240, 480]);
+    const hosts = (n: number) => Array.from({ length: n }, (_, i) => `        n${i}: { ansible_host: 192.0.2.${i + 1} }\n`).join("");
+    expect((await derive(mesh(hosts(3)))).derived.get("n0")!["tinc_key_expire"]).toBe(30);
+    const big = (await derive(mesh(hosts(100)))).derived;
+    expect(new Set([...big.values()].map((d) => d["tinc_key_expire"]))).toEqual(new Set([120]));
+    const set = (await derive(mesh(hosts(100), "      vars:\n        tinc_key_expire: 45\n"))).derived;
+    expect(set.get("n0")!["tinc_key_expire"]).toBeUndefined();
   });
 
   it("refuses a BFD interval BIRD would take but the mesh cannot use", async () => {
