@@ -1,7 +1,7 @@
 // The node agent on real lab hosts: one apply, and the mesh connects itself through etcd; a new
 // host joins with no apply on the others; an agent restart keeps its node, a stop withdraws it; bad
 // records in etcd reach no file.
-import { writeFileSync } from "node:fs";
+import { readFileSync, writeFileSync } from "node:fs";
 import { join } from "node:path";
 import { describe, expect, it } from "vitest";
 import type { RunResult } from "../../src/util/exec.js";
@@ -62,6 +62,8 @@ describe("the node agent", () => {
         .split("\n")
         .filter((l) => /^peer_\S+.*Established/.test(l))
         .map((l) => { const w = l.split(/\s+/); return `${w[0]} ${w[4]}`; });
+    const settled = await tool("verify", "-i", inventory(3), "--wait", "60s");
+    expect(settled.code, settled.stdout + settled.stderr).toBe(0);
     const kept = async () => Number(await sshOk(lab, "node3", "journalctl -u bgpmesh-agent -o cat | grep -c 'keeping the record for the next agent' || true"));
     const keptBefore = await kept();
     const before = { node1: await since("node1"), node2: await since("node2") };
@@ -73,6 +75,18 @@ describe("the node agent", () => {
     expect(await sshOk(lab, "node3", "systemctl is-active bgpmesh-agent")).toBe("active\n");
     expect(await kept()).toBe(keptBefore + 1);
     for (const h of ["node1", "node2"] as const) expectSameSessions(await since(h), before[h]);
+
+    // An apply that changes every agent's config restarts every agent (the `restart agent`
+    // handler): no session anywhere restarts. The next apply puts the TTL back, restarting them again.
+    const all = { node1: await since("node1"), node2: await since("node2"), node3: await since("node3") };
+    for (const [i, extra] of [["-e", "agent_lease_ttl=13"], []].entries()) {
+      const report = join(work, `all-agents-${i}.json`);
+      const r = await tool("apply", "-i", inventory(3), ...extra, "--json", report);
+      expect(r.code, r.stdout + r.stderr).toBe(0);
+      const hosts = JSON.parse(readFileSync(report, "utf8")).hosts as { host: string; applied: string[] }[];
+      for (const h of hosts) expect(h.applied, h.host).toContain("handler restart agent");
+    }
+    for (const h of ["node1", "node2", "node3"] as const) expectSameSessions(await since(h), all[h]);
 
     await sshOk(lab, "node3", "systemctl stop bgpmesh-agent");
     const t = Date.now();
