@@ -110,7 +110,17 @@ describe("security", () => {
     rmSync(join(work, "host_vars", "node3.yml"));
     await toolOk("apply", "-i", inventory, "-l", "node3");
     await toolOk("verify", "-i", inventory, "--wait", "60s");
+    // Every node's sessions, not node1's alone: the other side of a session that failed on the
+    // password reconnects on BGP's own retry timers (node3's record stays through its agent's
+    // restart, so no peer resets the session), which took up to 8 s on node2.
+    for (let i = 0; i < 60; i++) {
+      const all = await Promise.all(["node1", "node2", "node3"].map((h) => established(h)));
+      if (all.every((s) => s.length === 2)) break;
+      await new Promise((r) => setTimeout(r, 500));
+    }
     expect(await established("node1")).toEqual(["peer_node2", "peer_node3"]);
+    expect(await established("node2")).toEqual(["peer_node1", "peer_node3"]);
+    expect(await established("node3")).toEqual(["peer_node1", "peer_node2"]);
   });
 
   it("a re-run never replaces a key: tinc's stays when tinc_key_bits changes, etcd's when its certificate is renewed", async () => {

@@ -72,6 +72,7 @@ export class Agent {
   private bgpRefresh: Promise<void> | undefined;
   private bgpRefreshAt = 0;
   private readonly ownKey: string;
+  private readonly reconciler: Reconciler;
 
   constructor(
     private readonly config: AgentConfig,
@@ -83,6 +84,7 @@ export class Agent {
     this.run = opts.run ?? runCommand;
     this.ownKey = `${PEERS_PREFIX}${config.name}`;
     const reconciler = new Reconciler({ config, run: this.run, log: this.log, metrics: this.metrics });
+    this.reconciler = reconciler;
     this.etcd = new EtcdSwitch(
       {
         newClient: opts.newClient ?? etcdClientFactory(config.etcdEndpoints),
@@ -160,6 +162,14 @@ export class Agent {
     if (!this.etcd.leaseHeld || !this.etcd.synced) return;
     const current = this.etcd.kvs.get(this.ownKey);
     if (current !== this.ownValue) void this.etcd.reput();
+  }
+
+  /**
+   * On a restart: may the record stay for the next agent? Only when that agent, with the config now
+   * on disk, keeps this node's BGP sessions as they are (Reconciler.peersConfChangesWith).
+   */
+  restartKeepsSessions(next: AgentConfig): boolean {
+    return !this.reconciler.peersConfChangesWith(next, this.etcd.kvs);
   }
 
   /** `keepRecord`: systemd is restarting the agent; the record stays for the next one (stop-kind.ts). */

@@ -28,6 +28,15 @@ export function parseArgs(argv: readonly string[]): { config: string } | { error
   return { config };
 }
 
+/** The config the next agent will read: does it keep this node's BGP sessions? Unreadable: no. */
+function restartKeepsSessions(agent: Agent, configPath: string): boolean {
+  try {
+    return agent.restartKeepsSessions(loadConfig(configPath));
+  } catch {
+    return false;
+  }
+}
+
 export async function main(argv: readonly string[]): Promise<void> {
   const args = parseArgs(argv);
   if ("help" in args) {
@@ -62,8 +71,13 @@ export async function main(argv: readonly string[]): Promise<void> {
     }, 8000).unref();
     stopKind(runCommand)
       .then(({ kind, why }) => {
-        log.info(kind === "restart" ? `${signal}: ${why}: keeping the record for the next agent and stopping` : `${signal}: ${why}: revoking the lease and stopping`);
-        return agent.stop({ keepRecord: kind === "restart" });
+        let keep = kind === "restart";
+        if (keep && !restartKeepsSessions(agent, args.config)) {
+          keep = false;
+          why += ", with a config that changes this node's BGP sessions (its peers must reset theirs too)";
+        }
+        log.info(keep ? `${signal}: ${why}: keeping the record for the next agent and stopping` : `${signal}: ${why}: revoking the lease and stopping`);
+        return agent.stop({ keepRecord: keep });
       })
       .then(
       () => process.exit(0),

@@ -7,6 +7,7 @@
 // reconcile no host file is removed (one on disk for a peer missing from etcd may be a peer in the
 // middle of re-registering); a reconcile is due when that window ends.
 // Reconciles never overlap: the caller serialises them (see Agent.runReconcile).
+import { readFileSync } from "node:fs";
 import { posix } from "node:path";
 import type { AgentConfig } from "../config.js";
 import { desiredState } from "../desired-files.js";
@@ -14,6 +15,7 @@ import { agentPaths, isAgentOwned } from "../paths.js";
 import { stageCheckConfig } from "../bird-check.js";
 import { birdCheck, planReload, type ReloadPlan } from "../plan-reload.js";
 import { parseSnapshot, type PeerRecord } from "../record.js";
+import { reloadInArgv, sessionsToReload } from "../reload-in.js";
 import type { HeldSession } from "../session-hold.js";
 import { nextExpiryMs, retainedHostFiles, updateDeparted, type Departed } from "../retention.js";
 import { stageChanged, writeChanged, type WriteResult } from "../write-files.js";
@@ -122,7 +124,7 @@ export class Reconciler {
     if (plan.tinc) this.owed.tinc = true;
     if (plan.bird) this.owed.bird = true;
     const staged = peersFile?.kind === "staged" ? peersFile.staged : undefined;
-    const reloadsOk = await this.runOwed(plan, staged && { staged, written });
+    const reloadsOk = await this.runOwed(plan, staged && { staged, written, text: peersText ?? "" });
 
     const ok = written.failed.length === 0 && reloadsOk;
     const seconds = Number(process.hrtime.bigint() - started) / 1e9;
@@ -143,6 +145,26 @@ export class Reconciler {
     };
   }
 
+  /**
+   * On a restart: would an agent with `next` (the config now on disk) write another peers.conf
+   * than the one BIRD has? Then this node's sessions restart on its side (a new BGP password, say),
+   * and the peers must restart theirs too: BFD on their side keeps the old session's discriminator
+   * and rejects the new one's packets ("mismatched remote id"), and a side that failed on the
+   * password waits out BGP's error backoff (up to 30 s). Withdrawing the record resets them.
+   * Unknown (nothing reconciled yet, an unreadable file): true.
+   */
+  peersConfChangesWith(next: AgentConfig, entries: Iterable<readonly [string, string]>): boolean {
+    if (this.startedAtMs === undefined) return true;
+    try {
+      const { peers, allocations } = parseSnapshot(entries, { subnet: next.meshSubnet, requireAllocation: next.requireAllocations });
+      const desired = desiredState(next, peers, retainedHostFiles(this.departed), allocations, { sessions: this.sessions, nowMs: (this.deps.now ?? Date.now)() });
+      const text = desired.files.get(agentPaths(next).birdPeersFile);
+      return text === undefined || text !== readFileSync(posix.join(this.deps.root ?? "/", agentPaths(next).birdPeersFile), "utf8");
+    } catch {
+      return true;
+    }
+  }
+
   /** Retries the reloads still owed (timer), without touching files. True when none is left. */
   async retryOwed(): Promise<boolean> {
     return this.runOwed(planReload(this.deps.config, { changed: [] }));
@@ -153,7 +175,7 @@ export class Reconciler {
    * file BIRD accepts is renamed into place (and added to `written.changed`); a refused one is
    * dropped and the good one stays, also for BIRD's next start.
    */
-  private async runOwed(plan: ReloadPlan, peers?: { staged: StagedFile; written: WriteResult }): Promise<boolean> {
+  private async runOwed(plan: ReloadPlan, peers?: { staged: StagedFile; written: WriteResult; text: string }): Promise<boolean> {
     const { config, run, log, metrics } = this.deps;
     if (this.owed.tinc) {
       const argv = plan.tinc?.argv ?? ["systemctl", "reload", `tinc@${config.meshName}`];
@@ -166,11 +188,13 @@ export class Reconciler {
     }
     // Whether the configuration now on disk has just been checked (no need to check it twice).
     let checked = false;
+    let reloadIn: string[] = [];
     if (peers) {
       const paths = agentPaths(config);
       const accepted = await this.checkStaged(peers.staged);
       if (accepted === true) {
         try {
+          reloadIn = sessionsToReload(this.readPeersFile(), peers.text);
           peers.staged.commit();
           syncDir(posix.dirname(peers.staged.temp));
           peers.written.changed.push(paths.birdPeersFile);
@@ -204,12 +228,26 @@ export class Reconciler {
         if (ok) {
           this.owed.bird = false;
           log.info("reconfigured BIRD");
+          for (const session of reloadIn) {
+            const rr = await run(reloadInArgv(session));
+            if (rr.ok) log.info(`routes of ${session} filtered again (its import filter changed)`);
+            else log.warn(`birdc reload in ${session} failed: ${failureLine(rr)}`);
+          }
         } else log.warn(`birdc configure failed, will retry: ${failureLine(r)}`);
       }
     }
     metrics?.reloadsOwed.set({ daemon: "tinc" }, this.owed.tinc ? 1 : 0);
     metrics?.reloadsOwed.set({ daemon: "bird" }, this.owed.bird ? 1 : 0);
     return !this.owed.tinc && !this.owed.bird;
+  }
+
+  /** peers.conf as it is on disk before a new one replaces it ("" when there is none). */
+  private readPeersFile(): string {
+    try {
+      return readFileSync(posix.join(this.deps.root ?? "/", agentPaths(this.deps.config).birdPeersFile), "utf8");
+    } catch {
+      return "";
+    }
   }
 
   /** true when BIRD accepts the configuration with the staged peers file in it; else why not (a log line). */

@@ -63,6 +63,19 @@ describe("Reconciler", () => {
     expect(statSync(join(root, "etc/tinc/bgpmesh/hosts/node2")).mtimeMs).toBe(mtime);
   });
 
+  it("tells whether a restart with the config now on disk would change this node's BGP sessions", async () => {
+    const f = fakeRun();
+    const r = make(f.run);
+    const peers = [entry("node2", 2), entry("node3", 3)];
+    // Nothing reconciled yet: unknown, so a restart withdraws the record as a stop does.
+    expect(r.peersConfChangesWith(config({ hostFileGraceSeconds: 300 }), peers)).toBe(true);
+    await r.reconcile(peers);
+    expect(r.peersConfChangesWith(config({ hostFileGraceSeconds: 300 }), peers)).toBe(false);
+    // Another lease TTL or metrics port: the sessions stay. Another BGP password: they restart.
+    expect(r.peersConfChangesWith(config({ hostFileGraceSeconds: 300, leaseTtlSeconds: 13, metricsPort: 2113 }), peers)).toBe(false);
+    expect(r.peersConfChangesWith(config({ hostFileGraceSeconds: 300, bgpPassword: "a new one" }), peers)).toBe(true);
+  });
+
   it("a changed peer record touches BIRD only, not tinc.conf", async () => {
     const f = fakeRun();
     const r = make(f.run);
@@ -70,7 +83,8 @@ describe("Reconciler", () => {
     f.calls.length = 0;
     const out = await r.reconcile([entry("node2", 2, { meshAddress: "10.0.0.22" })]);
     expect(out.changed).toEqual(["/etc/bird/peers.d/peers.conf"]);
-    expect(f.calls).toEqual([expect.stringMatching(STAGED_CHECK), "birdc configure"]);
+    // The session's line changed: its routes are filtered again after the configure (reload-in.ts).
+    expect(f.calls).toEqual([expect.stringMatching(STAGED_CHECK), "birdc configure", "birdc reload in peer_node2"]);
   });
 
   it("keeps a failed reload owed and retries it without rewriting files", async () => {
@@ -148,7 +162,7 @@ describe("Reconciler", () => {
     const next = await r.reconcile([entry("node2", 2, { meshAddress: "10.0.0.23" })]);
     expect(next.changed).toEqual(["/etc/bird/peers.d/peers.conf"]);
     expect(readFileSync(peersFile, "utf8")).toContain("neighbor 10.0.0.23;");
-    expect(f.calls.at(-1)).toBe("birdc configure");
+    expect(f.calls.slice(-2)).toEqual(["birdc configure", "birdc reload in peer_node2"]);
   });
 
   it("counts invalid records (once each) and renders none of them", async () => {
