@@ -24,7 +24,7 @@
 //     "bgpPassword": "...",                    optional: TCP MD5 password of every BGP session (see docs/agent-security.md)
 //     "metricsPort": 2112,                     optional, default 2112
 //     "hostFileGraceSeconds": 300,             optional, default 300: a departed peer's tinc host file is kept this long
-//     "leaseTtlSeconds": 10,                   optional, default 10: TTL of the lease that keeps /peers/<name> alive
+//     "leaseTtlSeconds": 10,                   optional, default 10: TTL of the lease that keeps /peers/<name> alive (the provisioner writes more for a mesh beyond 30 nodes)
 //     "paths": {                               optional, each with a default:
 //       "tincDir": "/etc/tinc",                  the network is <tincDir>/<meshName>
 //       "birdConf": "/etc/bird/bird.conf",       checked with `bird -p -c` before `birdc configure`
@@ -36,6 +36,7 @@ import { z } from "zod";
 import { birdPasswordField } from "../fields/bird.js";
 import { isHostAddressOf, meshSubnetField, prefixListField, routerIdField, unicastIpv4Field } from "../fields/ipv4.js";
 import { describeIssues } from "../fields/issues.js";
+import { LEASE_TTL, LEASE_TTL_BASE } from "../fields/lease.js";
 import { interfaceNameField, meshNameField, tincNameField } from "../fields/names.js";
 import { portField } from "../fields/ports.js";
 import { endpointAddressField, TINC_KEY_EXPIRE } from "../fields/tinc.js";
@@ -98,8 +99,7 @@ export const agentConfigSchema = z.strictObject({
   etcdEndpoints: z.array(etcdEndpoint).min(1, { error: "must list at least one etcd endpoint" }),
   metricsPort: portField.default(2112),
   hostFileGraceSeconds: seconds(0, 7 * 24 * 3600).default(300),
-  // etcd3 declares a lease lost after 2×TTL without a keepalive; below 5 s a busy event loop could do that.
-  leaseTtlSeconds: seconds(5, 3600).default(10),
+  leaseTtlSeconds: seconds(LEASE_TTL.min, LEASE_TTL.max).default(LEASE_TTL_BASE.seconds),
   paths: pathsSchema.prefault({}),
   etcdTls: etcdTlsSchema.optional(),
   bgpPassword: birdPasswordField.optional(),

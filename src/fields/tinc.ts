@@ -2,27 +2,24 @@
 import { z } from "zod";
 import { isUnicastIpv4 } from "./ipv4.js";
 import { isDnsName, isLocalhostName } from "./names.js";
+import { doubledPerDoubling, type SizeBase } from "./mesh-size.js";
 
 /** tinc's KeyExpire in seconds (see the agent's desired-files.ts for why it is short by default). */
 export const TINC_KEY_EXPIRE = { min: 10, max: 86400 } as const;
 
 /** KeyExpire of a mesh of up to this many nodes when the inventory sets none. */
-export const KEY_EXPIRE_BASE = { seconds: 30, nodes: 30 } as const;
+export const KEY_EXPIRE_BASE: SizeBase = { seconds: 30, nodes: 30 };
 
 /**
  * The KeyExpire a mesh of `nodes` gets when the inventory sets none: 30 s up to 30 nodes, doubled
- * for each doubling of the mesh beyond (60 s to 60 nodes, 120 s to 120, 240 s to 240). Each renewal
- * is a KEY_CHANGED that tinc 1.0 floods to every node over every meta-connection (each node gets it
- * once per connection, ~6 of them with a ring of 3) and a new key request from every peer that
- * talks to the node: with a fixed period, every tincd's share grows with the mesh, and the mesh's
- * total with its square. Here it stays at most one broadcast a second per node. The price: a peer
- * left with a stale key after a restart (see desired-files.ts) waits up to this long. Steps, not a
- * slope, so that a node joining a mesh changes no other node's setting except at a doubling.
+ * per doubling beyond. Each renewal is a KEY_CHANGED that tinc 1.0 floods to every node over every
+ * meta-connection (each node gets it once per connection, ~6 of them with a ring of 3) and a new
+ * key request from every peer that talks to the node. Here it stays at most one broadcast a second
+ * per node. The price: a peer left with a stale key after a restart (see desired-files.ts) waits
+ * up to this long.
  */
 export function defaultKeyExpire(nodes: number): number {
-  let seconds: number = KEY_EXPIRE_BASE.seconds;
-  for (let n: number = KEY_EXPIRE_BASE.nodes; n < nodes; n *= 2) seconds *= 2;
-  return Math.min(seconds, TINC_KEY_EXPIRE.max);
+  return doubledPerDoubling(KEY_EXPIRE_BASE, nodes, TINC_KEY_EXPIRE.max);
 }
 
 /**

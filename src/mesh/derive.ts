@@ -11,6 +11,7 @@ import { describeIssues } from "../fields/issues.js";
 import { BFD_INTERVAL_MS } from "../fields/bird.js";
 import { cidrContains, formatPrefixRange, parsePrefixRange, type PrefixRange } from "../fields/prefix-range.js";
 import { MESH_NAME } from "../fields/names.js";
+import { defaultLeaseTtl, LEASE_TTL } from "../fields/lease.js";
 import { isWholeIn, type WholeRange } from "../fields/range.js";
 import { defaultKeyExpire, endpointAddressField, TINC_KEY_EXPIRE } from "../fields/tinc.js";
 import { checkReflectors, reflectorHosts } from "./reflectors.js";
@@ -19,6 +20,7 @@ import { checkReflectors, reflectorHosts } from "./reflectors.js";
 const WHOLE_NUMBER_SETTINGS: readonly { key: string; range: WholeRange; unit: string }[] = [
   { key: "tinc_key_expire", range: TINC_KEY_EXPIRE, unit: "seconds" },
   { key: "bird_bfd_interval", range: BFD_INTERVAL_MS, unit: "milliseconds" },
+  { key: "agent_lease_ttl", range: LEASE_TTL, unit: "seconds" },
 ];
 
 export const MESH_GROUP = "mesh";
@@ -240,6 +242,7 @@ export function deriveMeshVars(inv: Inventory, resolved: Resolved): Map<string, 
       }
     }
     if (!userSet(vars(h), "tinc_key_expire")) derived.get(h)!["tinc_key_expire"] = defaultKeyExpire(mesh.length);
+    if (!userSet(vars(h), "agent_lease_ttl")) derived.get(h)!["agent_lease_ttl"] = defaultLeaseTtl(mesh.length);
   }
 
   // Mesh addresses: explicit ones first, then each other host at its preferred place or the next free one.

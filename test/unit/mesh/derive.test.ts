@@ -5,6 +5,7 @@ import { afterAll, describe, expect, it } from "vitest";
 import { loadInventory, resolveHostVars } from "../../../src/inventory/index.js";
 import { allocationCovers, allocationSchema } from "../../../src/fields/allocation.js";
 import { deriveMeshVars } from "../../../src/mesh/derive.js";
+import { defaultLeaseTtl } from "../../../src/fields/lease.js";
 import { defaultKeyExpire } from "../../../src/fields/tinc.js";
 
 const dir = mkdtempSync(join(tmpdir(), "bgpmesh-mesh-"));
@@ -110,6 +111,17 @@ describe("mesh variables", () => {
     expect(new Set([...big.values()].map((d) => d["tinc_key_expire"]))).toEqual(new Set([120]));
     const set = (await derive(mesh(hosts(100), "      vars:\n        tinc_key_expire: 45\n"))).derived;
     expect(set.get("n0")!["tinc_key_expire"]).toBeUndefined();
+  });
+
+  it("gives the agent's lease a TTL of 10 s up to 30 nodes, doubled per doubling of the mesh, unless the inventory sets it", async () => {
+    expect([1, 30, 31, 60, 61, 100, 120, 121].map(defaultLeaseTtl)).toEqual([10, 10, 20, 20, 40, 40, 40, 80]);
+    const hosts = (n: number) => Array.from({ length: n }, (_, i) => `        n${i}: { ansible_host: 192.0.2.${i + 1} }\n`).join("");
+    expect((await derive(mesh(hosts(3)))).derived.get("n0")!["agent_lease_ttl"]).toBe(10);
+    const big = (await derive(mesh(hosts(100)))).derived;
+    expect(new Set([...big.values()].map((d) => d["agent_lease_ttl"]))).toEqual(new Set([40]));
+    const set = (await derive(mesh(hosts(100), "      vars:\n        agent_lease_ttl: 15\n"))).derived;
+    expect(set.get("n0")!["agent_lease_ttl"]).toBeUndefined();
+    await expect(derive(mesh("        a:\n", "      vars:\n        agent_lease_ttl: 4\n"))).rejects.toThrow(/:7:9: agent_lease_ttl: a: '4' is not a number of seconds from 5 to 3600/);
   });
 
   it("refuses a BFD interval BIRD would take but the mesh cannot use", async () => {
