@@ -20,6 +20,20 @@ import { Backoff, Stopper, withTimeout } from "./timing.js";
 
 export const RESYNC_EVERY_MS = 300_000;
 
+/** Per key already mirrored, the longest random wait before re-reading after watch trouble. */
+export const SPREAD_PER_KEY_MS = 50;
+export const SPREAD_MAX_MS = 5_000;
+
+/**
+ * A random wait before the re-read that follows watch trouble: up to 50 ms per key mirrored (5 s
+ * at 100 nodes, 150 ms at 3). A member that goes away, or an election, ends every agent's watch at
+ * the same moment; at 100 nodes their re-reads at once (100 ranges of ~65 kB) kept an already
+ * loaded etcd from recovering: its heartbeats came late, the next election ended the watches again.
+ */
+export function respreadDelayMs(keys: number, random: () => number = Math.random): number {
+  return Math.round(random() * Math.min(SPREAD_MAX_MS, keys * SPREAD_PER_KEY_MS));
+}
+
 /** RESYNC_EVERY_MS ± 20% (or the test's own period, as it is). */
 export function resyncDelayMs(everyMs: number | undefined, random: () => number = Math.random): number {
   if (everyMs !== undefined) return everyMs;
@@ -38,6 +52,8 @@ export interface PeerWatchDeps {
   readTimeoutMs?: number;
   /** the prefixes mirrored, read at one revision and watched from the next; default /peers/ alone */
   prefixes?: readonly string[];
+  /** for the spread after watch trouble; Math.random unless a test sets it */
+  random?: () => number;
 }
 
 export class PeerWatch {
@@ -113,14 +129,25 @@ export class PeerWatch {
     const { client, log } = this.deps;
     let reason = "start";
     while (!this.stopper.stopped) {
+      // After watch trouble every agent would re-read at once; a periodic or asked-for re-read is
+      // not in step with the others'. The old watchers are gone by now (finally, below).
+      if (TROUBLE.has(reason)) await this.stopper.sleep(respreadDelayMs(this.kvs.size, this.deps.random));
+      if (this.stopper.stopped) break;
       const watchers: Watcher[] = [];
       try {
         const [firstPrefix, ...more] = this.prefixes;
         const timeout = this.deps.readTimeoutMs ?? 10_000;
-        const res = await withTimeout(client.getAll().prefix(firstPrefix!).exec(), timeout, "range read timed out");
+        // Serializable: the member the client talks to answers from its own copy, without asking
+        // the leader (a linearizable read waits for the leader's ReadIndex: during an election
+        // it cannot be served, under load it queues behind the leader's work). The watch that
+        // follows is that member's too, from the next revision: the mirror misses nothing, and it
+        // is never older than what the member's watch would deliver anyway.
+        const res = await withTimeout(client.getAll().prefix(firstPrefix!).serializable(true).exec(), timeout, "range read timed out");
         // The other prefixes at the same revision: one consistent snapshot of all of them.
         const others = [];
-        for (const p of more) others.push(await withTimeout(client.getAll().prefix(p).revision(res.header.revision).exec(), timeout, "range read timed out"));
+        for (const p of more) {
+          others.push(await withTimeout(client.getAll().prefix(p).revision(res.header.revision).serializable(true).exec(), timeout, "range read timed out"));
+        }
         if (this.stopper.stopped) break;
         this.kvs.clear();
         for (const kv of [res, ...others].flatMap((r) => r.kvs)) this.kvs.set(kv.key.toString(), kv.value.toString());
@@ -156,6 +183,9 @@ export class PeerWatch {
     }
   }
 }
+
+/** The reasons of restart that end every agent's watch together. */
+const TROUBLE = new Set(["disconnected", "watch error", "watch ended"]);
 
 function dropWatcher(w: Watcher): void {
   w.removeAllListeners();

@@ -106,16 +106,22 @@ export class FakeEtcd {
     const client = {
       lease: () => new FakeLease(this, name, faults),
       getAll: () => ({
-        prefix: (p: string) => ({
-          exec: async () => {
+        prefix: (p: string) => {
+          const range = {
+            // A member-local read is all this one-member fake has.
+            serializable: () => range,
+            revision: () => range,
+            exec: async () => {
             if (faults.read) throw new Error(faults.read);
             this.log.push(`${name} read ${p}`);
             return {
               header: { revision: String(this.revision) },
               kvs: [...this.kvs].filter(([k]) => k.startsWith(p)).map(([k, kv]) => ({ key: Buffer.from(k), value: Buffer.from(kv.value) })),
             };
-          },
-        }),
+            },
+          };
+          return range;
+        },
       }),
       watch: () => {
         let from = 0;

@@ -5,7 +5,7 @@ import { describe, expect, it, vi } from "vitest";
 import type { Etcd3 } from "etcd3";
 import { silentLogger } from "../../../../src/agent/daemon/log.js";
 import { AgentMetrics } from "../../../../src/agent/daemon/metrics.js";
-import { PeerWatch } from "../../../../src/agent/daemon/peer-watch.js";
+import { PeerWatch, respreadDelayMs, SPREAD_MAX_MS } from "../../../../src/agent/daemon/peer-watch.js";
 
 class FakeWatcher extends EventEmitter {
   cancelled = false;
@@ -27,6 +27,7 @@ function fakeClient() {
     down: false,
     reads: 0,
     readRevisions: [] as string[],
+    serializable: [] as boolean[],
     watchers: [] as FakeWatcher[],
   };
   const client = {
@@ -35,10 +36,13 @@ function fakeClient() {
         const range = {
           atRevision: undefined as string | undefined,
           revision: (r: string) => ((range.atRevision = String(r)), range),
+          isSerializable: false,
+          serializable: (on: boolean) => ((range.isSerializable = on), range),
           exec: async () => {
             state.reads++;
             if (state.down) throw new Error("14 UNAVAILABLE: No connection established");
             state.readRevisions.push(range.atRevision ?? "latest");
+            state.serializable.push(range.isSerializable);
             return {
               header: { revision: String(state.revision) },
               kvs: [...state.kvs].filter(([k]) => k.startsWith(p)).map(([k, v]) => ({ key: Buffer.from(k), value: Buffer.from(v) })),
@@ -132,8 +136,38 @@ describe("PeerWatch", () => {
     state.watchers[2]!.emit("end");
     await until(() => state.watchers.length === 4);
     expect(snapshots).toEqual(["start", "watch error", "disconnected", "watch ended"]);
+    // Each read is the member's own (no ReadIndex through the leader).
+    expect(state.serializable).toEqual([true, true, true, true]);
     expect(await metrics.registry.getSingleMetricAsString("bgpmesh_watch_resyncs_total")).toMatch(/ 3$/m);
     await w.stop();
+  });
+
+  it("spreads the re-reads after watch trouble over up to 50 ms per mirrored key, at most 5 s", () => {
+    expect(respreadDelayMs(3, () => 1)).toBe(150);
+    expect(respreadDelayMs(100, () => 0.5)).toBe(2500);
+    expect(respreadDelayMs(100, () => 1)).toBe(SPREAD_MAX_MS);
+    expect(respreadDelayMs(1000, () => 1)).toBe(5000);
+    expect(respreadDelayMs(100, () => 0)).toBe(0);
+  });
+
+  it("waits that spread before re-reading after a disconnect", async () => {
+    vi.useFakeTimers({ toFake: ["setTimeout", "clearTimeout"] });
+    try {
+      const { client, state } = fakeClient();
+      for (let i = 0; i < 100; i++) state.kvs.set(`/peers/n${i}`, "x");
+      const w = new PeerWatch({ client, log: silentLogger, onSnapshot: () => {}, onChange: () => {}, random: () => 0.6 });
+      w.start();
+      await vi.waitFor(() => expect(state.watchers.length).toBe(1));
+      const reads = state.reads;
+      state.watchers[0]!.emit("disconnected", new Error("14 UNAVAILABLE"));
+      await vi.advanceTimersByTimeAsync(2_990);
+      expect(state.reads).toBe(reads);
+      await vi.advanceTimersByTimeAsync(20);
+      expect(state.reads).toBe(reads + 1);
+      await w.stop();
+    } finally {
+      vi.useRealTimers();
+    }
   });
 
   it("keeps the last snapshot while etcd is down and resyncs when it is back", async () => {
