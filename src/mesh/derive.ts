@@ -16,11 +16,11 @@ import { isWholeIn, type WholeRange } from "../fields/range.js";
 import { defaultKeyExpire, endpointAddressField, TINC_KEY_EXPIRE } from "../fields/tinc.js";
 import { checkReflectors, reflectorHosts } from "./reflectors.js";
 
-/** Whole-number settings of a mesh host, and their ranges. */
-const WHOLE_NUMBER_SETTINGS: readonly { key: string; range: WholeRange; unit: string }[] = [
-  { key: "tinc_key_expire", range: TINC_KEY_EXPIRE, unit: "seconds" },
+/** Whole-number settings of a mesh host, their ranges, and the defaults that grow with the mesh. */
+const WHOLE_NUMBER_SETTINGS: readonly { key: string; range: WholeRange; unit: string; bySize?: (nodes: number) => number }[] = [
+  { key: "tinc_key_expire", range: TINC_KEY_EXPIRE, unit: "seconds", bySize: defaultKeyExpire },
   { key: "bird_bfd_interval", range: BFD_INTERVAL_MS, unit: "milliseconds" },
-  { key: "agent_lease_ttl", range: LEASE_TTL, unit: "seconds" },
+  { key: "agent_lease_ttl", range: LEASE_TTL, unit: "seconds", bySize: defaultLeaseTtl },
 ];
 
 export const MESH_GROUP = "mesh";
@@ -235,14 +235,13 @@ export function deriveMeshVars(inv: Inventory, resolved: Resolved): Map<string, 
     }
     // Checked here, not when a daemon reads them: tinc_key_expire, for one, is in the tinc.conf
     // seeded once, before the agent that also checks it starts.
-    for (const { key, range, unit } of WHOLE_NUMBER_SETTINGS) {
+    for (const { key, range, unit, bySize } of WHOLE_NUMBER_SETTINGS) {
       const def = userSet(vars(h), key);
       if (def && !isWholeIn(def.value, range)) {
         throw errorAt(def, inv, h, key, `'${String(def.value)}' is not a number of ${unit} from ${range.min} to ${range.max}`);
       }
+      if (!def && bySize) derived.get(h)![key] = bySize(mesh.length);
     }
-    if (!userSet(vars(h), "tinc_key_expire")) derived.get(h)!["tinc_key_expire"] = defaultKeyExpire(mesh.length);
-    if (!userSet(vars(h), "agent_lease_ttl")) derived.get(h)!["agent_lease_ttl"] = defaultLeaseTtl(mesh.length);
   }
 
   // Mesh addresses: explicit ones first, then each other host at its preferred place or the next free one.

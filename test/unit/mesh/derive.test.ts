@@ -103,24 +103,20 @@ describe("mesh variables", () => {
     await expect(derive(mesh("        a:\n", "      vars:\n        tinc_key_expire: 1h\n"))).rejects.toThrow(/:7:9: tinc_key_expire: a: '1h' is not a number of seconds from 10 to 86400/);
   });
 
-  it("gives tinc's KeyExpire 30 s up to 30 nodes and doubles it per doubling of the mesh, unless the inventory sets it", async () => {
-    expect([1, 30, 31, 60, 61, 100, 120, 121, 240, 241].map(defaultKeyExpire)).toEqual([30, 30, 60, 60, 120, 120, 120, 240, 240, 480]);
+  it.each([
+    { key: "tinc_key_expire", rule: defaultKeyExpire, sizes: [1, 30, 31, 60, 61, 100, 120, 121, 240, 241], want: [30, 30, 60, 60, 120, 120, 120, 240, 240, 480], at3: 30, at100: 120, set: 45 },
+    { key: "agent_lease_ttl", rule: defaultLeaseTtl, sizes: [1, 30, 31, 60, 61, 100, 120, 121], want: [10, 10, 20, 20, 40, 40, 40, 80], at3: 10, at100: 40, set: 15 },
+  ])("gives $key its value up to 30 nodes and doubles it per doubling of the mesh, unless the inventory sets it", async ({ key, rule, sizes, want, at3, at100, set }) => {
+    expect(sizes.map(rule)).toEqual(want);
     const hosts = (n: number) => Array.from({ length: n }, (_, i) => `        n${i}: { ansible_host: 192.0.2.${i + 1} }\n`).join("");
-    expect((await derive(mesh(hosts(3)))).derived.get("n0")!["tinc_key_expire"]).toBe(30);
+    expect((await derive(mesh(hosts(3)))).derived.get("n0")![key]).toBe(at3);
     const big = (await derive(mesh(hosts(100)))).derived;
-    expect(new Set([...big.values()].map((d) => d["tinc_key_expire"]))).toEqual(new Set([120]));
-    const set = (await derive(mesh(hosts(100), "      vars:\n        tinc_key_expire: 45\n"))).derived;
-    expect(set.get("n0")!["tinc_key_expire"]).toBeUndefined();
+    expect(new Set([...big.values()].map((d) => d[key]))).toEqual(new Set([at100]));
+    const own = (await derive(mesh(hosts(100), `      vars:\n        ${key}: ${set}\n`))).derived;
+    expect(own.get("n0")![key]).toBeUndefined();
   });
 
-  it("gives the agent's lease a TTL of 10 s up to 30 nodes, doubled per doubling of the mesh, unless the inventory sets it", async () => {
-    expect([1, 30, 31, 60, 61, 100, 120, 121].map(defaultLeaseTtl)).toEqual([10, 10, 20, 20, 40, 40, 40, 80]);
-    const hosts = (n: number) => Array.from({ length: n }, (_, i) => `        n${i}: { ansible_host: 192.0.2.${i + 1} }\n`).join("");
-    expect((await derive(mesh(hosts(3)))).derived.get("n0")!["agent_lease_ttl"]).toBe(10);
-    const big = (await derive(mesh(hosts(100)))).derived;
-    expect(new Set([...big.values()].map((d) => d["agent_lease_ttl"]))).toEqual(new Set([40]));
-    const set = (await derive(mesh(hosts(100), "      vars:\n        agent_lease_ttl: 15\n"))).derived;
-    expect(set.get("n0")!["agent_lease_ttl"]).toBeUndefined();
+  it("refuses a lease TTL the agent would not take", async () => {
     await expect(derive(mesh("        a:\n", "      vars:\n        agent_lease_ttl: 4\n"))).rejects.toThrow(/:7:9: agent_lease_ttl: a: '4' is not a number of seconds from 5 to 3600/);
   });
 

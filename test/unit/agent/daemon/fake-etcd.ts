@@ -112,12 +112,12 @@ export class FakeEtcd {
             serializable: () => range,
             revision: () => range,
             exec: async () => {
-            if (faults.read) throw new Error(faults.read);
-            this.log.push(`${name} read ${p}`);
-            return {
-              header: { revision: String(this.revision) },
-              kvs: [...this.kvs].filter(([k]) => k.startsWith(p)).map(([k, kv]) => ({ key: Buffer.from(k), value: Buffer.from(kv.value) })),
-            };
+              if (faults.read) throw new Error(faults.read);
+              this.log.push(`${name} read ${p}`);
+              return {
+                header: { revision: String(this.revision) },
+                kvs: [...this.kvs].filter(([k]) => k.startsWith(p)).map(([k, kv]) => ({ key: Buffer.from(k), value: Buffer.from(kv.value) })),
+              };
             },
           };
           return range;
