@@ -48,17 +48,22 @@ const REFLECTED_FILTER = "bgpmesh_reflected";
 /** The export of a reflector: its own prefixes (as bgpmesh_export in bird.conf) and the routes it reflects. */
 const REFLECT_EXPORT = "bgpmesh_reflect";
 
-/** This node's role and its sessions, sorted by peer name. `peers`: the live peers BIRD may have a session with. */
+/**
+ * This node's role and its sessions, sorted by peer name. `peers`: the live peers BIRD may have a
+ * session with. `onDisk`: peers.conf as BIRD has it now (its sessions keep their timers).
+ */
 export function planSessions(
   config: AgentConfig,
   peers: readonly PeerRecord[],
   allocations?: ReadonlyMap<string, Allocation>,
+  onDisk = "",
 ): { role: BgpRole; sessions: BgpSession[] } {
   // Only the controller's allocations say who reflects (a record is the node's own word).
   const reflects = (name: string) => allocations?.get(name)?.routeReflector === true;
   const reflectors = allocations ? [...allocations.values()].filter((a) => a.routeReflector === true).length : 0;
   const role = bgpRole(reflects(config.name), reflectors);
   const password = passwordClause(config);
+  const existing = sessionLines(onDisk);
   const sessions: BgpSession[] = [];
   for (const r of [...peers].sort((a, b) => byName(a.name, b.name))) {
     const peerRole = bgpRole(reflects(r.name), reflectors);
@@ -78,7 +83,10 @@ export function planSessions(
       const imports = kind === "rr-client" ? own : reflectedChannel();
       body = ` ipv4 {${imports} export filter ${REFLECT_EXPORT}; next hop self off; };`;
     }
-    sessions.push({ name: r.name, kind, line: `protocol bgp ${birdProtocolName(r.name)} from mesh_peer { neighbor ${r.meshAddress};${body}${password} }` });
+    const protocol = birdProtocolName(r.name);
+    const before = existing.get(protocol);
+    const timers = before === undefined ? timersClause(config) : (TIMERS_CLAUSE.exec(before)?.[0] ?? "");
+    sessions.push({ name: r.name, kind, line: `protocol bgp ${protocol} from mesh_peer { neighbor ${r.meshAddress};${timers}${body}${password} }` });
   }
   return { role, sessions };
 }
@@ -144,6 +152,32 @@ function prefixSet(ranges: Allocation["prefixes"]): string {
 }
 
 const prefixLength = (prefix: string) => Number(prefix.slice(prefix.indexOf("/") + 1));
+
+const PROTOCOL_LINE = /^protocol bgp (\S+) /;
+
+/** The session lines of a peers.conf, by protocol name. */
+export function sessionLines(text: string): Map<string, string> {
+  const byName = new Map<string, string>();
+  for (const line of text.split("\n")) {
+    const m = PROTOCOL_LINE.exec(line);
+    if (m) byName.set(m[1]!, line);
+  }
+  return byName;
+}
+
+/**
+ * A session's own hold and keepalive times (config.bgpTimers), else "" (bird.conf's template: 9 s
+ * and 3 s). Set when the session is created and kept for as long as it is in peers.conf: BIRD
+ * 2.0.12 restarts a session whose timers change, and new timers must not reset every session of
+ * a running mesh at once. A session takes the configured ones when it is made again (its peer
+ * leaves and comes back, or this node's agent is stopped and started).
+ */
+const TIMERS_CLAUSE = / hold time \d+; keepalive time \d+;/;
+
+function timersClause(config: AgentConfig): string {
+  const t = config.bgpTimers;
+  return t ? ` hold time ${t.holdSeconds}; keepalive time ${t.keepaliveSeconds};` : "";
+}
 
 /**
  * ` password "...";` for every session when the config has a BGP password (TCP MD5, RFC 2385),

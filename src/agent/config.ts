@@ -22,6 +22,9 @@
 //       "keyFile": "/etc/bgpmesh/tls/node1.key"   its private key
 //     },
 //     "bgpPassword": "...",                    optional: TCP MD5 password of every BGP session (see docs/agent-security.md)
+//     "bgpTimers": { "holdSeconds": 90, "keepaliveSeconds": 30 },
+//                                              optional: hold and keepalive of sessions created from now on (BFD on);
+//                                              without it, sessions take bird.conf's template (see bgp-sessions.ts)
 //     "metricsPort": 2112,                     optional, default 2112
 //     "hostFileGraceSeconds": 300,             optional, default 300: a departed peer's tinc host file is kept this long
 //     "leaseTtlSeconds": 10,                   optional, default 10: TTL of the lease that keeps /peers/<name> alive (the provisioner writes more for a mesh beyond 30 nodes)
@@ -33,7 +36,7 @@
 //   }
 import { readFileSync } from "node:fs";
 import { z } from "zod";
-import { birdPasswordField } from "../fields/bird.js";
+import { BGP_HOLD_TIME, BGP_KEEPALIVE_TIME, birdPasswordField } from "../fields/bird.js";
 import { isHostAddressOf, meshSubnetField, prefixListField, routerIdField, unicastIpv4Field } from "../fields/ipv4.js";
 import { describeIssues } from "../fields/issues.js";
 import { LEASE_TTL, LEASE_TTL_BASE } from "../fields/lease.js";
@@ -76,6 +79,14 @@ const seconds = (min: number, max: number) =>
     .min(min, { error: `must be from ${min} to ${max} seconds` })
     .max(max, { error: `must be from ${min} to ${max} seconds` });
 
+const bgpTimersSchema = z
+  .strictObject({
+    holdSeconds: seconds(BGP_HOLD_TIME.min, BGP_HOLD_TIME.max),
+    keepaliveSeconds: seconds(BGP_KEEPALIVE_TIME.min, BGP_KEEPALIVE_TIME.max),
+  })
+  // RFC 4271 suggests a third of the hold time: two lost keepalives must not end the session.
+  .refine((t) => t.keepaliveSeconds * 3 <= t.holdSeconds, { error: "keepaliveSeconds must be at most a third of holdSeconds", path: ["keepaliveSeconds"] });
+
 const pathsSchema = z.strictObject({
   tincDir: absolutePath.default("/etc/tinc"),
   birdConf: absolutePath.default("/etc/bird/bird.conf"),
@@ -103,6 +114,7 @@ export const agentConfigSchema = z.strictObject({
   paths: pathsSchema.prefault({}),
   etcdTls: etcdTlsSchema.optional(),
   bgpPassword: birdPasswordField.optional(),
+  bgpTimers: bgpTimersSchema.optional(),
 }).superRefine((c, ctx) => {
   if (c.meshSubnet && !isHostAddressOf(c.meshSubnet, c.meshAddress)) {
     ctx.addIssue({ code: "custom", path: ["meshAddress"], message: "must be a host address of meshSubnet" });

@@ -50,14 +50,14 @@ export interface DesiredState {
  *   ago: they keep their tinc host file (a short etcd blip must not make tinc refuse a peer
  *   that is still there), but neither a ConnectTo nor a BGP session.
  * @param before the sessions of the last reconcile, and now: a session that changes kind is held
- *   (session-hold.ts)
+ *   (session-hold.ts); and peers.conf as it is on disk: a session in it keeps its timers
  */
 export function desiredState(
   config: AgentConfig,
   peers: ReadonlyMap<string, PeerRecord>,
   retainedHostFiles: ReadonlyMap<string, PeerRecord> = new Map(),
   allocations: ReadonlyMap<string, Allocation> = new Map(),
-  before: { sessions: ReadonlyMap<string, HeldSession>; nowMs: number } = { sessions: new Map(), nowMs: 0 },
+  before: { sessions: ReadonlyMap<string, HeldSession>; nowMs: number; peersFile?: string } = { sessions: new Map(), nowMs: 0 },
 ): DesiredState {
   const paths = agentPaths(config);
   // The Map's key is trusted only when it agrees with the record; this node is never its own peer.
@@ -77,7 +77,7 @@ export function desiredState(
 
   const { bgp, skipped } = bgpPeers(config, live);
   const trusted = config.requireAllocations ? allocations : undefined;
-  const { role, sessions: wanted } = planSessions(config, bgp, trusted);
+  const { role, sessions: wanted } = planSessions(config, bgp, trusted, before.peersFile);
   const held = holdSessions(before.sessions, wanted, new Set(bgp.map((r) => r.name)), before.nowMs);
   const sessions = [...held.sessions.values()];
   files.set(paths.birdPeersFile, renderPeersFile(config, sessions, trusted));

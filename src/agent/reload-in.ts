@@ -6,21 +6,12 @@
 // restarts kept records, the restart reset every session and hid it. `birdc reload in <peer>` asks
 // the peer for its routes again (route refresh) and filters them anew, with no session reset.
 
-const PROTOCOL_LINE = /^protocol bgp (\S+) /;
-
-function lines(text: string): Map<string, string> {
-  const byName = new Map<string, string>();
-  for (const line of text.split("\n")) {
-    const m = PROTOCOL_LINE.exec(line);
-    if (m) byName.set(m[1]!, line);
-  }
-  return byName;
-}
+import { sessionLines } from "./bgp-sessions.js";
 
 /** The sessions in both texts whose line changed (new and removed sessions need no reload). */
 export function sessionsToReload(before: string, after: string): string[] {
-  const old = lines(before);
-  return [...lines(after)].filter(([name, line]) => old.has(name) && old.get(name) !== line).map(([name]) => name);
+  const old = sessionLines(before);
+  return [...sessionLines(after)].filter(([name, line]) => old.has(name) && old.get(name) !== line).map(([name]) => name);
 }
 
 export const reloadInArgv = (session: string): string[] => ["birdc", "reload", "in", session];

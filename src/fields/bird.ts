@@ -23,6 +23,16 @@ export const birdPasswordField = z
  */
 export const BFD_INTERVAL_MS = { min: 50, max: 10000 } as const;
 
+/**
+ * BGP's hold and keepalive times (seconds) on the sessions the agent writes while BFD watches the
+ * peers. BFD notices a dead peer within about 3 intervals, so the hold time is only a fallback, and
+ * every keepalive (and its TCP ack) is a packet through tincd on both nodes: with a 3 s keepalive
+ * they were about a third of a route reflector client's mesh traffic. BIRD takes the lower hold
+ * time of the two ends and scales its keepalive with it, so nodes with other values still agree.
+ */
+export const BGP_HOLD_TIME = { min: 3, max: 65535 } as const;
+export const BGP_KEEPALIVE_TIME = { min: 1, max: 65535 } as const;
+
 /** BIRD's symbols are at most 64 characters (conf/conf.h SYM_MAX_LEN). */
 export const BIRD_SYMBOL_MAX = 64;
 

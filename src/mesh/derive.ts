@@ -8,7 +8,7 @@ import { hostsOf, InventoryError, type Inventory, type VarDef, type VarSet } fro
 import { allocationSchema } from "../fields/allocation.js";
 import { formatIpv4, ipv4ToNumber, isHostAddress, isRouterId, isUnicastIpv4, MAX_PREFIXES, parseCidr, parseSubnet, type Cidr, type Subnet } from "../fields/ipv4.js";
 import { describeIssues } from "../fields/issues.js";
-import { BFD_INTERVAL_MS } from "../fields/bird.js";
+import { BFD_INTERVAL_MS, BGP_HOLD_TIME, BGP_KEEPALIVE_TIME } from "../fields/bird.js";
 import { cidrContains, formatPrefixRange, parsePrefixRange, type PrefixRange } from "../fields/prefix-range.js";
 import { MESH_NAME } from "../fields/names.js";
 import { defaultLeaseTtl, LEASE_TTL } from "../fields/lease.js";
@@ -21,6 +21,8 @@ const WHOLE_NUMBER_SETTINGS: readonly { key: string; range: WholeRange; unit: st
   { key: "tinc_key_expire", range: TINC_KEY_EXPIRE, unit: "seconds", bySize: defaultKeyExpire },
   { key: "bird_bfd_interval", range: BFD_INTERVAL_MS, unit: "milliseconds" },
   { key: "agent_lease_ttl", range: LEASE_TTL, unit: "seconds", bySize: defaultLeaseTtl },
+  { key: "bgp_hold_time", range: BGP_HOLD_TIME, unit: "seconds" },
+  { key: "bgp_keepalive_time", range: BGP_KEEPALIVE_TIME, unit: "seconds" },
 ];
 
 export const MESH_GROUP = "mesh";
@@ -241,6 +243,13 @@ export function deriveMeshVars(inv: Inventory, resolved: Resolved): Map<string, 
         throw errorAt(def, inv, h, key, `'${String(def.value)}' is not a number of ${unit} from ${range.min} to ${range.max}`);
       }
       if (!def && bySize) derived.get(h)![key] = bySize(mesh.length);
+    }
+    // As the agent's config checks it: two lost keepalives must not end a session.
+    const hold = Number(vars(h).get("bgp_hold_time")?.value);
+    const keepalive = Number(vars(h).get("bgp_keepalive_time")?.value);
+    if (keepalive * 3 > hold) {
+      const key = userSet(vars(h), "bgp_keepalive_time") ? "bgp_keepalive_time" : "bgp_hold_time";
+      throw errorAt(vars(h).get(key), inv, h, key, `bgp_keepalive_time (${keepalive}) must be at most a third of bgp_hold_time (${hold})`);
     }
   }
 

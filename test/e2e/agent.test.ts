@@ -48,6 +48,10 @@ describe("the node agent", () => {
     expect(v.stdout).toContain("converged");
     // A prefix one node announces is in the others' kernel routing tables, via the mesh.
     expect(await sshOk(lab, "node3", "ip route show 192.168.101.0/24")).toMatch(/via 10\.0\.0\.\d+ dev tinc0 proto bird/);
+    // BFD watches the peers, so the sessions the agent made have BGP's longer timers (docs/mesh.md).
+    const session = await sshOk(lab, "node1", "birdc show protocols all peer_node2");
+    expect(session).toMatch(/Hold timer:\s+[\d.]+\/90\n/);
+    expect(session).toMatch(/Keepalive timer:\s+[\d.]+\/30\n/);
   });
 
   it("a second apply after the agent ran changes nothing", async () => {

@@ -91,7 +91,7 @@ export class Reconciler {
     const inStartupGrace = t < startupGraceEndMs;
     this.departed = updateDeparted(this.departed, this.previous, peers, t, config.hostFileGraceSeconds);
     this.previous = peers;
-    const desired = desiredState(config, peers, retainedHostFiles(this.departed), allocations, { sessions: this.sessions, nowMs: t });
+    const desired = desiredState(config, peers, retainedHostFiles(this.departed), allocations, { sessions: this.sessions, nowMs: t, peersFile: this.readPeersFile() });
     for (const s of desired.skipped) log.warn(`peer ${s.name} left out of BIRD: ${s.reason}`);
     this.sessions = desired.sessions;
     if (desired.role !== this.role) {
@@ -157,7 +157,7 @@ export class Reconciler {
     if (this.startedAtMs === undefined) return true;
     try {
       const { peers, allocations } = parseSnapshot(entries, { subnet: next.meshSubnet, requireAllocation: next.requireAllocations });
-      const desired = desiredState(next, peers, retainedHostFiles(this.departed), allocations, { sessions: this.sessions, nowMs: (this.deps.now ?? Date.now)() });
+      const desired = desiredState(next, peers, retainedHostFiles(this.departed), allocations, { sessions: this.sessions, nowMs: (this.deps.now ?? Date.now)(), peersFile: this.readPeersFile() });
       const text = desired.files.get(agentPaths(next).birdPeersFile);
       return text === undefined || text !== readFileSync(posix.join(this.deps.root ?? "/", agentPaths(next).birdPeersFile), "utf8");
     } catch {

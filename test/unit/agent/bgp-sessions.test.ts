@@ -83,3 +83,36 @@ describe("BGP sessions: route reflectors", () => {
     expect(sessions).toHaveLength(4);
   });
 });
+
+describe("BGP sessions: hold and keepalive times", () => {
+  const cfg = config({ name: "node1", bgpTimers: { holdSeconds: 90, keepaliveSeconds: 30 } });
+  const lineOf = (sessions: { name: string; line: string }[], name: string) => sessions.find((s) => s.name === name)!.line;
+
+  it("a new session gets the configured timers; without bgpTimers it takes the template's", () => {
+    const { sessions } = planSessions(cfg, peersOf("node1"));
+    expect(lineOf(sessions, "node2")).toBe("protocol bgp peer_node2 from mesh_peer { neighbor 10.0.0.2; hold time 90; keepalive time 30; }");
+    const plain = planSessions(config({ name: "node1" }), peersOf("node1")).sessions;
+    expect(lineOf(plain, "node2")).toBe("protocol bgp peer_node2 from mesh_peer { neighbor 10.0.0.2; }");
+  });
+
+  it("a session already in peers.conf keeps its timers, none included: BIRD would restart it", () => {
+    const onDisk = [
+      "# header",
+      "protocol bgp peer_node2 from mesh_peer { neighbor 10.0.0.2; }",
+      "protocol bgp peer_node3 from mesh_peer { neighbor 10.0.0.3; hold time 240; keepalive time 80; }",
+    ].join("\n");
+    const { sessions } = planSessions(cfg, peersOf("node1"), undefined, onDisk);
+    expect(lineOf(sessions, "node2")).toBe("protocol bgp peer_node2 from mesh_peer { neighbor 10.0.0.2; }");
+    expect(lineOf(sessions, "node3")).toBe("protocol bgp peer_node3 from mesh_peer { neighbor 10.0.0.3; hold time 240; keepalive time 80; }");
+    // node4 and node5 are new: the configured ones.
+    expect(lineOf(sessions, "node4")).toContain(" hold time 90; keepalive time 30; ");
+  });
+
+  it("kept timers stay when the session's filters change (full mesh → reflector client)", () => {
+    const before = planSessions(cfg, peersOf("node1"), allocations(false)).sessions;
+    const onDisk = before.map((s) => s.line.replace(" hold time 90; keepalive time 30;", "")).join("\n");
+    const after = planSessions(cfg, peersOf("node1"), allocations(true), onDisk).sessions;
+    expect(lineOf(after, "node2")).toContain("import filter bgpmesh_reflected;");
+    expect(lineOf(after, "node2")).not.toContain("hold time");
+  });
+});

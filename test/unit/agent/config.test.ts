@@ -86,6 +86,7 @@ describe("the agent config", () => {
     expect(loadError({ ...MINIMAL, hostFileGraceSeconds: -1 })).toBe("FILE: hostFileGraceSeconds: must be from 0 to 604800 seconds");
     expect(loadError({ ...MINIMAL, tincKeyExpireSeconds: 5 })).toBe("FILE: tincKeyExpireSeconds: must be from 10 to 86400 seconds");
     expect(loadError({ ...MINIMAL, leaseTtlSeconds: 2 })).toBe("FILE: leaseTtlSeconds: must be from 5 to 3600 seconds");
+    expect(loadError({ ...MINIMAL, bgpTimers: { holdSeconds: 9, keepaliveSeconds: 4 } })).toBe("FILE: bgpTimers.keepaliveSeconds: keepaliveSeconds must be at most a third of holdSeconds");
   });
 
   it("lists every problem, one line each, and refuses unknown keys (a typo is not ignored)", () => {

@@ -120,6 +120,14 @@ describe("mesh variables", () => {
     await expect(derive(mesh("        a:\n", "      vars:\n        agent_lease_ttl: 4\n"))).rejects.toThrow(/:7:9: agent_lease_ttl: a: '4' is not a number of seconds from 5 to 3600/);
   });
 
+  it("refuses BGP timers whose keepalive is more than a third of the hold time, naming the keepalive's line", async () => {
+    await expect(derive(mesh("        a:\n", "      vars:\n        bgp_hold_time: 60\n        bgp_keepalive_time: 30\n"))).rejects.toThrow(
+      /:8:9: bgp_keepalive_time: a: bgp_keepalive_time \(30\) must be at most a third of bgp_hold_time \(60\)/,
+    );
+    await expect(derive(mesh("        a:\n", "      vars:\n        bgp_hold_time: 2\n"))).rejects.toThrow(/:7:9: bgp_hold_time: a: '2' is not a number of seconds from 3 to 65535/);
+    await expect(derive(mesh("        a:\n", "      vars:\n        bgp_hold_time: 60\n        bgp_keepalive_time: 20\n"))).resolves.toBeDefined();
+  });
+
   it("refuses a BFD interval BIRD would take but the mesh cannot use", async () => {
     await expect(derive(mesh("        a:\n", "      vars:\n        bird_bfd_interval: 20\n"))).rejects.toThrow(/:7:9: bird_bfd_interval: a: '20' is not a number of milliseconds from 50 to 10000/);
     await expect(derive(mesh("        a:\n", "      vars:\n        bird_bfd_interval: 1s\n"))).rejects.toThrow(/:7:9: bird_bfd_interval: a: '1s' is not a number of milliseconds/);
