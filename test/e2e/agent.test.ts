@@ -183,7 +183,9 @@ describe("the node agent", () => {
     while (Date.now() < until) {
       const sessions = await sshOk(lab, "node1", "birdc -r show protocols | grep -c Established || true");
       expect(Number(sessions.trim())).toBe(3);
-      await sshOk(lab, "node1", "ping -c1 -W1 -q $(grep -o 'neighbor [0-9.]*' /etc/bird/peers.d/peers.conf | head -1 | cut -d' ' -f2) >/dev/null");
+      // Two tries: tinc renews its packet keys every 30 s here, and a renewal may drop a packet in
+      // flight (docs/mesh.md); one lost ping failed this test once in CI, 27 s into the outage.
+      await sshOk(lab, "node1", "ping -c2 -i0.5 -W1 -q $(grep -o 'neighbor [0-9.]*' /etc/bird/peers.d/peers.conf | head -1 | cut -d' ' -f2) >/dev/null");
       await new Promise((res) => setTimeout(res, 3000));
     }
     expect(await sshOk(lab, "node1", "stat -c %Y /etc/tinc/bgpmesh/tinc.conf /etc/bird/peers.d/peers.conf /etc/tinc/bgpmesh/hosts/node2")).toBe(mtimes);
