@@ -36,7 +36,7 @@
 //   }
 import { readFileSync } from "node:fs";
 import { z } from "zod";
-import { BGP_HOLD_TIME, BGP_KEEPALIVE_TIME, birdPasswordField } from "../fields/bird.js";
+import { BGP_HOLD_TIME, BGP_KEEPALIVE_TIME, birdPasswordField, keepaliveFitsHold } from "../fields/bird.js";
 import { isHostAddressOf, meshSubnetField, prefixListField, routerIdField, unicastIpv4Field } from "../fields/ipv4.js";
 import { describeIssues } from "../fields/issues.js";
 import { LEASE_TTL, LEASE_TTL_BASE } from "../fields/lease.js";
@@ -84,8 +84,7 @@ const bgpTimersSchema = z
     holdSeconds: seconds(BGP_HOLD_TIME.min, BGP_HOLD_TIME.max),
     keepaliveSeconds: seconds(BGP_KEEPALIVE_TIME.min, BGP_KEEPALIVE_TIME.max),
   })
-  // RFC 4271 suggests a third of the hold time: two lost keepalives must not end the session.
-  .refine((t) => t.keepaliveSeconds * 3 <= t.holdSeconds, { error: "keepaliveSeconds must be at most a third of holdSeconds", path: ["keepaliveSeconds"] });
+  .refine((t) => keepaliveFitsHold(t.holdSeconds, t.keepaliveSeconds), { error: "keepaliveSeconds must be at most a third of holdSeconds", path: ["keepaliveSeconds"] });
 
 const pathsSchema = z.strictObject({
   tincDir: absolutePath.default("/etc/tinc"),

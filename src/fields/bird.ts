@@ -33,6 +33,11 @@ export const BFD_INTERVAL_MS = { min: 50, max: 10000 } as const;
 export const BGP_HOLD_TIME = { min: 3, max: 65535 } as const;
 export const BGP_KEEPALIVE_TIME = { min: 1, max: 65535 } as const;
 
+/** RFC 4271 suggests a third of the hold time: two lost keepalives must not end the session. */
+export function keepaliveFitsHold(holdSeconds: number, keepaliveSeconds: number): boolean {
+  return keepaliveSeconds * 3 <= holdSeconds;
+}
+
 /** BIRD's symbols are at most 64 characters (conf/conf.h SYM_MAX_LEN). */
 export const BIRD_SYMBOL_MAX = 64;
 

@@ -8,7 +8,7 @@ import { hostsOf, InventoryError, type Inventory, type VarDef, type VarSet } fro
 import { allocationSchema } from "../fields/allocation.js";
 import { formatIpv4, ipv4ToNumber, isHostAddress, isRouterId, isUnicastIpv4, MAX_PREFIXES, parseCidr, parseSubnet, type Cidr, type Subnet } from "../fields/ipv4.js";
 import { describeIssues } from "../fields/issues.js";
-import { BFD_INTERVAL_MS, BGP_HOLD_TIME, BGP_KEEPALIVE_TIME } from "../fields/bird.js";
+import { BFD_INTERVAL_MS, BGP_HOLD_TIME, BGP_KEEPALIVE_TIME, keepaliveFitsHold } from "../fields/bird.js";
 import { cidrContains, formatPrefixRange, parsePrefixRange, type PrefixRange } from "../fields/prefix-range.js";
 import { MESH_NAME } from "../fields/names.js";
 import { defaultLeaseTtl, LEASE_TTL } from "../fields/lease.js";
@@ -244,10 +244,10 @@ export function deriveMeshVars(inv: Inventory, resolved: Resolved): Map<string, 
       }
       if (!def && bySize) derived.get(h)![key] = bySize(mesh.length);
     }
-    // As the agent's config checks it: two lost keepalives must not end a session.
+    // As the agent's config checks it (fields/bird.ts); unset on a host without the agent role.
     const hold = Number(vars(h).get("bgp_hold_time")?.value);
     const keepalive = Number(vars(h).get("bgp_keepalive_time")?.value);
-    if (keepalive * 3 > hold) {
+    if (Number.isFinite(hold) && Number.isFinite(keepalive) && !keepaliveFitsHold(hold, keepalive)) {
       const key = userSet(vars(h), "bgp_keepalive_time") ? "bgp_keepalive_time" : "bgp_hold_time";
       throw errorAt(vars(h).get(key), inv, h, key, `bgp_keepalive_time (${keepalive}) must be at most a third of bgp_hold_time (${hold})`);
     }
