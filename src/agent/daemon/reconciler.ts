@@ -91,7 +91,9 @@ export class Reconciler {
     const inStartupGrace = t < startupGraceEndMs;
     this.departed = updateDeparted(this.departed, this.previous, peers, t, config.hostFileGraceSeconds);
     this.previous = peers;
-    const desired = desiredState(config, peers, retainedHostFiles(this.departed), allocations, { sessions: this.sessions, nowMs: t, peersFile: this.readPeersFile() });
+    // peers.conf as BIRD has it: its sessions keep their timers, and those whose line changes get `reload in`.
+    const peersOnDisk = this.readPeersFile();
+    const desired = desiredState(config, peers, retainedHostFiles(this.departed), allocations, { sessions: this.sessions, nowMs: t, peersFile: peersOnDisk });
     for (const s of desired.skipped) log.warn(`peer ${s.name} left out of BIRD: ${s.reason}`);
     this.sessions = desired.sessions;
     if (desired.role !== this.role) {
@@ -124,7 +126,7 @@ export class Reconciler {
     if (plan.tinc) this.owed.tinc = true;
     if (plan.bird) this.owed.bird = true;
     const staged = peersFile?.kind === "staged" ? peersFile.staged : undefined;
-    const reloadsOk = await this.runOwed(plan, staged && { staged, written, text: peersText ?? "" });
+    const reloadsOk = await this.runOwed(plan, staged && { staged, written, text: peersText ?? "", onDisk: peersOnDisk });
 
     const ok = written.failed.length === 0 && reloadsOk;
     const seconds = Number(process.hrtime.bigint() - started) / 1e9;
@@ -175,7 +177,7 @@ export class Reconciler {
    * file BIRD accepts is renamed into place (and added to `written.changed`); a refused one is
    * dropped and the good one stays, also for BIRD's next start.
    */
-  private async runOwed(plan: ReloadPlan, peers?: { staged: StagedFile; written: WriteResult; text: string }): Promise<boolean> {
+  private async runOwed(plan: ReloadPlan, peers?: { staged: StagedFile; written: WriteResult; text: string; onDisk: string }): Promise<boolean> {
     const { config, run, log, metrics } = this.deps;
     if (this.owed.tinc) {
       const argv = plan.tinc?.argv ?? ["systemctl", "reload", `tinc@${config.meshName}`];
@@ -194,7 +196,7 @@ export class Reconciler {
       const accepted = await this.checkStaged(peers.staged);
       if (accepted === true) {
         try {
-          reloadIn = sessionsToReload(this.readPeersFile(), peers.text);
+          reloadIn = sessionsToReload(peers.onDisk, peers.text);
           peers.staged.commit();
           syncDir(posix.dirname(peers.staged.temp));
           peers.written.changed.push(paths.birdPeersFile);
@@ -241,7 +243,7 @@ export class Reconciler {
     return !this.owed.tinc && !this.owed.bird;
   }
 
-  /** peers.conf as it is on disk before a new one replaces it ("" when there is none). */
+  /** peers.conf as it is on disk, before a new one replaces it ("" when there is none). */
   private readPeersFile(): string {
     try {
       return readFileSync(posix.join(this.deps.root ?? "/", agentPaths(this.deps.config).birdPeersFile), "utf8");
