@@ -85,8 +85,8 @@ export function planSessions(
     }
     const protocol = birdProtocolName(r.name);
     const before = existing.get(protocol);
-    const timers = before === undefined ? timersClause(config) : (TIMERS_CLAUSE.exec(before)?.[0] ?? "");
-    sessions.push({ name: r.name, kind, line: `protocol bgp ${protocol} from mesh_peer { neighbor ${r.meshAddress};${timers}${body}${password} }` });
+    const options = before === undefined ? sessionOptions(config) : keptOptions(before);
+    sessions.push({ name: r.name, kind, line: `protocol bgp ${protocol} from mesh_peer { neighbor ${r.meshAddress};${options}${body}${password} }` });
   }
   return { role, sessions };
 }
@@ -166,17 +166,32 @@ export function sessionLines(text: string): Map<string, string> {
 }
 
 /**
- * A session's own hold and keepalive times (config.bgpTimers), else "" (bird.conf's template: 9 s
- * and 3 s). Set when the session is created and kept for as long as it is in peers.conf: BIRD
- * 2.0.12 restarts a session whose timers change, and new timers must not reset every session of
- * a running mesh at once. A session takes the configured ones when it is made again (its peer
- * leaves and comes back, or this node's agent is stopped and started).
+ * A session's own options, set when the session is created and kept for as long as it is in
+ * peers.conf: BIRD 2.0.12 restarts a session whose timers or graceful restart options change
+ * (bgp_reconfigure compares them), and a new setting must not reset every session of a running
+ * mesh at once. A session takes the configured ones when it is made again (its peer leaves and
+ * comes back, or this node's agent is stopped and started).
+ * - Hold and keepalive times (config.bgpTimers), else bird.conf's template: 9 s and 3 s.
+ * - Graceful restart (config.bgpGracefulRestart): this node asks its peers to keep its routes for
+ *   restartSeconds when its BIRD restarts (`birdc graceful restart`, which the bird role makes
+ *   BIRD's stop command, then BIRD started with -R). `bfd graceful`: a BFD failure of this peer
+ *   is a graceful restart too. Without it BFD would undo every graceful restart: a restarting
+ *   BIRD's BFD session goes down with it. A node that dies outright is then still withdrawn when
+ *   its lease ends and its peers remove the session (or after restartSeconds, if sooner).
  */
-const TIMERS_CLAUSE = / hold time \d+; keepalive time \d+;/;
+const STICKY_CLAUSES = [/ hold time \d+; keepalive time \d+;/, / graceful restart on; graceful restart time \d+;(?: bfd graceful;)?/];
 
-function timersClause(config: AgentConfig): string {
+function sessionOptions(config: AgentConfig): string {
   const t = config.bgpTimers;
-  return t ? ` hold time ${t.holdSeconds}; keepalive time ${t.keepaliveSeconds};` : "";
+  const gr = config.bgpGracefulRestart;
+  const timers = t ? ` hold time ${t.holdSeconds}; keepalive time ${t.keepaliveSeconds};` : "";
+  const graceful = gr ? ` graceful restart on; graceful restart time ${gr.restartSeconds};${gr.bfdGraceful ? " bfd graceful;" : ""}` : "";
+  return timers + graceful;
+}
+
+/** The options of a session as peers.conf has it (an older agent's line may have none). */
+function keptOptions(line: string): string {
+  return STICKY_CLAUSES.map((clause) => clause.exec(line)?.[0] ?? "").join("");
 }
 
 /**

@@ -25,6 +25,9 @@
 //     "bgpTimers": { "holdSeconds": 90, "keepaliveSeconds": 30 },
 //                                              optional: hold and keepalive of sessions created from now on (BFD on);
 //                                              without it, sessions take bird.conf's template (see bgp-sessions.ts)
+//     "bgpGracefulRestart": { "restartSeconds": 60, "bfdGraceful": true },
+//                                              optional: graceful restart on sessions created from now on; bfdGraceful:
+//                                              a peer lost to BFD keeps its routes too (see bgp-sessions.ts)
 //     "metricsPort": 2112,                     optional, default 2112
 //     "hostFileGraceSeconds": 300,             optional, default 300: a departed peer's tinc host file is kept this long
 //     "leaseTtlSeconds": 10,                   optional, default 10: TTL of the lease that keeps /peers/<name> alive (the provisioner writes more for a mesh beyond 30 nodes)
@@ -36,7 +39,7 @@
 //   }
 import { readFileSync } from "node:fs";
 import { z } from "zod";
-import { BGP_HOLD_TIME, BGP_KEEPALIVE_TIME, birdPasswordField, keepaliveFitsHold } from "../fields/bird.js";
+import { BGP_GRACEFUL_RESTART_TIME, BGP_HOLD_TIME, BGP_KEEPALIVE_TIME, birdPasswordField, keepaliveFitsHold } from "../fields/bird.js";
 import { isHostAddressOf, meshSubnetField, prefixListField, routerIdField, unicastIpv4Field } from "../fields/ipv4.js";
 import { describeIssues } from "../fields/issues.js";
 import { LEASE_TTL, LEASE_TTL_BASE } from "../fields/lease.js";
@@ -86,6 +89,11 @@ const bgpTimersSchema = z
   })
   .refine((t) => keepaliveFitsHold(t.holdSeconds, t.keepaliveSeconds), { error: "keepaliveSeconds must be at most a third of holdSeconds", path: ["keepaliveSeconds"] });
 
+const bgpGracefulRestartSchema = z.strictObject({
+  restartSeconds: seconds(BGP_GRACEFUL_RESTART_TIME.min, BGP_GRACEFUL_RESTART_TIME.max),
+  bfdGraceful: z.boolean({ error: "must be true or false" }).default(false),
+});
+
 const pathsSchema = z.strictObject({
   tincDir: absolutePath.default("/etc/tinc"),
   birdConf: absolutePath.default("/etc/bird/bird.conf"),
@@ -114,6 +122,7 @@ export const agentConfigSchema = z.strictObject({
   etcdTls: etcdTlsSchema.optional(),
   bgpPassword: birdPasswordField.optional(),
   bgpTimers: bgpTimersSchema.optional(),
+  bgpGracefulRestart: bgpGracefulRestartSchema.optional(),
 }).superRefine((c, ctx) => {
   if (c.meshSubnet && !isHostAddressOf(c.meshSubnet, c.meshAddress)) {
     ctx.addIssue({ code: "custom", path: ["meshAddress"], message: "must be a host address of meshSubnet" });

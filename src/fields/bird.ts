@@ -38,6 +38,16 @@ export function keepaliveFitsHold(holdSeconds: number, keepaliveSeconds: number)
   return keepaliveSeconds * 3 <= holdSeconds;
 }
 
+/**
+ * Graceful restart (RFC 4724). `graceful restart time`: how long the peers of a restarting node
+ * keep its routes (as stale) waiting for it to come back; a node announces it in its capability,
+ * in 12 bits. `graceful restart wait`: how long a restarted BIRD (started with -R) holds its
+ * kernel routes from before waiting for its peers' routes: BIRD's default of 240 s would keep a
+ * node's routing table frozen for 4 minutes whenever one of its peers never comes back.
+ */
+export const BGP_GRACEFUL_RESTART_TIME = { min: 5, max: 4095 } as const;
+export const BIRD_GRACEFUL_RESTART_WAIT = { min: 1, max: 600 } as const;
+
 /** BIRD's symbols are at most 64 characters (conf/conf.h SYM_MAX_LEN). */
 export const BIRD_SYMBOL_MAX = 64;
 

@@ -8,7 +8,7 @@ import { hostsOf, InventoryError, type Inventory, type VarDef, type VarSet } fro
 import { allocationSchema } from "../fields/allocation.js";
 import { formatIpv4, ipv4ToNumber, isHostAddress, isRouterId, isUnicastIpv4, MAX_PREFIXES, parseCidr, parseSubnet, type Cidr, type Subnet } from "../fields/ipv4.js";
 import { describeIssues } from "../fields/issues.js";
-import { BFD_INTERVAL_MS, BGP_HOLD_TIME, BGP_KEEPALIVE_TIME, keepaliveFitsHold } from "../fields/bird.js";
+import { BFD_INTERVAL_MS, BGP_GRACEFUL_RESTART_TIME, BGP_HOLD_TIME, BGP_KEEPALIVE_TIME, BIRD_GRACEFUL_RESTART_WAIT, keepaliveFitsHold } from "../fields/bird.js";
 import { cidrContains, formatPrefixRange, parsePrefixRange, type PrefixRange } from "../fields/prefix-range.js";
 import { MESH_NAME } from "../fields/names.js";
 import { defaultLeaseTtl, LEASE_TTL } from "../fields/lease.js";
@@ -23,6 +23,8 @@ const WHOLE_NUMBER_SETTINGS: readonly { key: string; range: WholeRange; unit: st
   { key: "agent_lease_ttl", range: LEASE_TTL, unit: "seconds", bySize: defaultLeaseTtl },
   { key: "bgp_hold_time", range: BGP_HOLD_TIME, unit: "seconds" },
   { key: "bgp_keepalive_time", range: BGP_KEEPALIVE_TIME, unit: "seconds" },
+  { key: "bgp_graceful_restart_time", range: BGP_GRACEFUL_RESTART_TIME, unit: "seconds" },
+  { key: "bird_graceful_restart_wait", range: BIRD_GRACEFUL_RESTART_WAIT, unit: "seconds" },
 ];
 
 export const MESH_GROUP = "mesh";

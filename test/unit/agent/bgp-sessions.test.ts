@@ -116,3 +116,40 @@ describe("BGP sessions: hold and keepalive times", () => {
     expect(lineOf(after, "node2")).not.toContain("hold time");
   });
 });
+
+describe("BGP sessions: graceful restart", () => {
+  const timers = { holdSeconds: 90, keepaliveSeconds: 30 };
+  const lineOf = (sessions: { name: string; line: string }[], name: string) => sessions.find((s) => s.name === name)!.line;
+
+  it("a new session asks for graceful restart, and with BFD treats a BFD failure as one", () => {
+    const withBfd = config({ name: "node1", bgpTimers: timers, bgpGracefulRestart: { restartSeconds: 60, bfdGraceful: true } });
+    expect(lineOf(planSessions(withBfd, peersOf("node1")).sessions, "node2")).toBe(
+      "protocol bgp peer_node2 from mesh_peer { neighbor 10.0.0.2; hold time 90; keepalive time 30; graceful restart on; graceful restart time 60; bfd graceful; }",
+    );
+    const noBfd = config({ name: "node1", bgpGracefulRestart: { restartSeconds: 120, bfdGraceful: false } });
+    expect(lineOf(planSessions(noBfd, peersOf("node1")).sessions, "node2")).toBe(
+      "protocol bgp peer_node2 from mesh_peer { neighbor 10.0.0.2; graceful restart on; graceful restart time 120; }",
+    );
+  });
+
+  it("a session already in peers.conf keeps its graceful restart options or their absence; a new one gets them", () => {
+    const cfg = config({ name: "node1", bgpTimers: timers, bgpGracefulRestart: { restartSeconds: 60, bfdGraceful: true } });
+    const onDisk = [
+      // made by the previous version: timers, no graceful restart
+      "protocol bgp peer_node2 from mesh_peer { neighbor 10.0.0.2; hold time 90; keepalive time 30; }",
+      // made with another restart time
+      "protocol bgp peer_node3 from mesh_peer { neighbor 10.0.0.3; hold time 90; keepalive time 30; graceful restart on; graceful restart time 300; bfd graceful; }",
+    ].join("\n");
+    const { sessions } = planSessions(cfg, peersOf("node1"), undefined, onDisk);
+    expect(lineOf(sessions, "node2")).toBe("protocol bgp peer_node2 from mesh_peer { neighbor 10.0.0.2; hold time 90; keepalive time 30; }");
+    expect(lineOf(sessions, "node3")).toContain("; graceful restart on; graceful restart time 300; bfd graceful; }");
+    expect(lineOf(sessions, "node4")).toContain("; graceful restart on; graceful restart time 60; bfd graceful; }");
+  });
+
+  it("kept options stay when the session's filters change (full mesh → reflector client)", () => {
+    const cfg = config({ name: "node1", bgpGracefulRestart: { restartSeconds: 60, bfdGraceful: false } });
+    const before = planSessions(cfg, peersOf("node1"), allocations(false)).sessions;
+    const after = planSessions(cfg, peersOf("node1"), allocations(true), before.map((s) => s.line).join("\n")).sessions;
+    expect(lineOf(after, "node2")).toMatch(/neighbor 10\.0\.0\.2; graceful restart on; graceful restart time 60; ipv4 \{ import filter bgpmesh_reflected;/);
+  });
+});

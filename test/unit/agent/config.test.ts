@@ -87,6 +87,8 @@ describe("the agent config", () => {
     expect(loadError({ ...MINIMAL, tincKeyExpireSeconds: 5 })).toBe("FILE: tincKeyExpireSeconds: must be from 10 to 86400 seconds");
     expect(loadError({ ...MINIMAL, leaseTtlSeconds: 2 })).toBe("FILE: leaseTtlSeconds: must be from 5 to 3600 seconds");
     expect(loadError({ ...MINIMAL, bgpTimers: { holdSeconds: 9, keepaliveSeconds: 4 } })).toBe("FILE: bgpTimers.keepaliveSeconds: keepaliveSeconds must be at most a third of holdSeconds");
+    expect(loadError({ ...MINIMAL, bgpGracefulRestart: { restartSeconds: 5000 } })).toBe("FILE: bgpGracefulRestart.restartSeconds: must be from 5 to 4095 seconds");
+    expect(loadError({ ...MINIMAL, bgpGracefulRestart: { restartSeconds: 60, bfdGraceful: "yes" } })).toBe("FILE: bgpGracefulRestart.bfdGraceful: must be true or false");
   });
 
   it("lists every problem, one line each, and refuses unknown keys (a typo is not ignored)", () => {

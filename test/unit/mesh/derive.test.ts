@@ -132,6 +132,8 @@ describe("mesh variables", () => {
     await expect(derive(mesh("        a:\n", "      vars:\n        bird_bfd_interval: 20\n"))).rejects.toThrow(/:7:9: bird_bfd_interval: a: '20' is not a number of milliseconds from 50 to 10000/);
     await expect(derive(mesh("        a:\n", "      vars:\n        bird_bfd_interval: 1s\n"))).rejects.toThrow(/:7:9: bird_bfd_interval: a: '1s' is not a number of milliseconds/);
     await expect(derive(mesh("        a:\n", "      vars:\n        bird_bfd_interval: 300\n"))).resolves.toBeDefined();
+    await expect(derive(mesh("        a:\n", "      vars:\n        bgp_graceful_restart_time: 5000\n"))).rejects.toThrow(/:7:9: bgp_graceful_restart_time: a: '5000' is not a number of seconds from 5 to 4095/);
+    await expect(derive(mesh("        a:\n", "      vars:\n        bird_graceful_restart_wait: 0\n"))).rejects.toThrow(/:7:9: bird_graceful_restart_wait: a: '0' is not a number of seconds from 1 to 600/);
   });
 
   it("lists etcd members for every host, and refuses an even etcd group", async () => {
