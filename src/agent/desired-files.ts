@@ -16,6 +16,10 @@ export { byName };
 export const FULL_MESH_CONNECT_MAX = 8;
 /** Beyond it, each node connects to this many successors in the ring of names. */
 export const RING_CONNECT_COUNT = 3;
+/** tinc's PingInterval (its default is 60): how soon a dead path is noticed; see renderTincConf. */
+export const TINC_PING_INTERVAL_SECONDS = 10;
+/** tinc's PingTimeout (its default, written out): how long a PING or PMTU probe waits for an answer. */
+export const TINC_PING_TIMEOUT_SECONDS = 5;
 
 export interface SkippedPeer {
   name: string;
@@ -141,6 +145,18 @@ export function connectTargets(self: string, others: readonly string[]): string[
  * encrypts with a key the node has already replaced ("Got unauthenticated packet" at debug 5).
  * That direction stays dead until the node renews its keys: with tinc's default of an hour, a
  * rebooted node stayed cut off from one peer. Renewing costs one key request per peer.
+ *
+ * PingInterval is short because it is how fast tinc 1.0 notices a broken underlay path, and only
+ * then relays through a node both ends still reach. Cut two nodes off from each other and tinc
+ * keeps sending to the dead path: UDP until the PMTU probe every PingInterval goes unanswered for
+ * PingTimeout ("did not respond to UDP ping, restarting PMTU discovery"), and even then over their
+ * direct meta-connection (their nexthop), which it drops only when a PING, sent once the link has
+ * been quiet for PingInterval, gets no PONG within PingTimeout ("didn't respond to PING in 5
+ * seconds"); only then does the graph route them through a third node. With tinc's default of 60 s
+ * a lab pair was cut off for 60 s (and its BGP session with it); with 10 s, for 15-32 s (a key
+ * renewal stalled on the dead meta-connection restarts the PMTU cycle, adding up to 16 s). The cost
+ * is a PING/PONG per idle meta-connection and a PMTU probe burst per active peer every 10 s
+ * instead of every 60 s. tincd reads both only when it starts (a HUP does not).
  */
 export function renderTincConf(config: AgentConfig, connectTo: readonly string[]): string {
   return [
@@ -150,6 +166,8 @@ export function renderTincConf(config: AgentConfig, connectTo: readonly string[]
     "Mode = switch",
     `Port = ${config.tincPort}`,
     `KeyExpire = ${config.tincKeyExpireSeconds}`,
+    `PingInterval = ${TINC_PING_INTERVAL_SECONDS}`,
+    `PingTimeout = ${TINC_PING_TIMEOUT_SECONDS}`,
     "Device = /dev/net/tun",
     `Interface = ${config.meshInterface}`,
     "AddressFamily = ipv4",

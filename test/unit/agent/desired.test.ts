@@ -40,11 +40,11 @@ describe("the files of a small mesh", () => {
     expect(state.files.get("/etc/tinc/bgpmesh/tinc.conf")).toBe(
       "# tinc network bgpmesh, node node1.\n" +
         "# Written by the bgpmesh node agent (seeded by bgpmesh-provision): changes made here are overwritten.\n" +
-        "Name = node1\nMode = switch\nPort = 655\nKeyExpire = 30\nDevice = /dev/net/tun\nInterface = tinc0\nAddressFamily = ipv4\n" +
+        "Name = node1\nMode = switch\nPort = 655\nKeyExpire = 30\nPingInterval = 10\nPingTimeout = 5\nDevice = /dev/net/tun\nInterface = tinc0\nAddressFamily = ipv4\n" +
         "ConnectTo = node2\nConnectTo = node3\n",
     );
     const other = desiredState(config({ tincPort: 1655, tincKeyExpireSeconds: 600, meshInterface: "mesh0", meshName: "net2" }), new Map());
-    expect(other.files.get("/etc/tinc/net2/tinc.conf")).toContain("Name = node1\nMode = switch\nPort = 1655\nKeyExpire = 600\nDevice = /dev/net/tun\nInterface = mesh0\nAddressFamily = ipv4\n");
+    expect(other.files.get("/etc/tinc/net2/tinc.conf")).toContain("Name = node1\nMode = switch\nPort = 1655\nKeyExpire = 600\nPingInterval = 10\nPingTimeout = 5\nDevice = /dev/net/tun\nInterface = mesh0\nAddressFamily = ipv4\n");
   });
 
   it("peers.conf has one protocol per other node, from the template mesh_peer", () => {
