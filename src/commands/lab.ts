@@ -1,6 +1,6 @@
 import { spawnSync } from "node:child_process";
 import { Command, InvalidArgumentError } from "commander";
-import { labDown, labDownAll, labStatus, labUp } from "../lab/lab.js";
+import { labCrash, labDown, labDownAll, labStatus, labUp } from "../lab/lab.js";
 import { checkLabName, MAX_HOSTS } from "../lab/layout.js";
 import { checkLabPrerequisites } from "../lab/preflight.js";
 import { readLab } from "../lab/registry.js";
@@ -80,6 +80,15 @@ export function labCommand(): Command {
       if (hosts.some((h) => !h.running || h.systemd !== "running")) process.exitCode = 1;
     });
 
+  lab
+    .command("crash")
+    .description("cut a host's power: kill every process of it at once, with no shutdown (`lab up` boots it again)")
+    .argument("<host>", "host name, e.g. node2")
+    .option(...nameOption)
+    .action(async (host: string, opts: { name: string }) => {
+      await labCrash(opts.name, host);
+      console.log(`lab '${opts.name}': ${host} crashed (\`lab up --name ${opts.name}\` boots it again)`);
+    });
   lab
     .command("ssh")
     .description("open a shell on a lab host (or run COMMAND there) with the lab's key and known_hosts")

@@ -2,9 +2,10 @@
 import { existsSync, mkdirSync, readdirSync, readFileSync, rmSync } from "node:fs";
 import { join } from "node:path";
 import { run } from "../util/exec.js";
-import { stopwatch } from "../util/time.js";
+import { alive, signal } from "../util/procs.js";
+import { sleep, stopwatch } from "../util/time.js";
 import { ensureAptRepo } from "./apt-repo.js";
-import { hostCgroups, memoryUse, type MemoryUse } from "./cgroups.js";
+import { cgroupPids, hostCgroups, memoryUse, type MemoryUse } from "./cgroups.js";
 import { bootHost, isRunning, prepareHost, stopHost } from "./host.js";
 import { hostStateNow, waitForHost, waitLimits } from "./host-wait.js";
 import { ensureImage } from "./image.js";
@@ -139,6 +140,27 @@ export async function labDown(name: string, log: Log, opts: DownOptions = {}): P
 
 export async function labDownAll(log: Log, opts: DownOptions = {}): Promise<void> {
   for (const lab of listLabs()) await labDown(lab.name, log, opts);
+}
+
+/**
+ * A power cut: every process of the host (systemd-nspawn, its launcher and everything in the
+ * container) killed at once, with no shutdown. Its disk, mount and network stay, as a real
+ * machine's would; `lab up` boots it again (and clears what the crash left first).
+ */
+export async function labCrash(name: string, hostName: string): Promise<void> {
+  checkLabPrerequisites();
+  const lab = knownLayout(name);
+  if (!lab) throw new Error(`no lab named '${name}'`);
+  const host = lab.hosts.find((h) => h.name === hostName);
+  if (!host) throw new Error(`lab '${name}' has no host '${hostName}' (it has ${lab.hosts.map((h) => h.name).join(", ")})`);
+  const cg = hostCgroups(lab.name, host.machine);
+  for (let i = 0; i < 50; i++) {
+    const left = cgroupPids(cg).filter(alive);
+    if (left.length === 0) return;
+    for (const p of left) signal(p, "SIGKILL");
+    await sleep(100);
+  }
+  throw new Error(`${hostName}: processes still alive after SIGKILL: ${cgroupPids(cg).filter(alive).join(" ")}`);
 }
 
 /** What of the lab still exists on the machine: nothing, after a clean `down`. */
