@@ -7,7 +7,7 @@ import { projectFile } from "../util/project.js";
 import { sleep } from "../util/time.js";
 import { sshIn, type ChaosLab, type Fault } from "./faults.js";
 import type { MeshProbe, ProbeTarget } from "./probe.js";
-import { lossByPair, lostPings, p50max, routeGaps } from "./samples.js";
+import { lossByPair, lostPings, outages, p50max, routeGaps } from "./samples.js";
 
 export interface ChaosTarget extends ProbeTarget {
   prefixes: string[];
@@ -23,6 +23,8 @@ export interface FaultResult {
   lostExcused: number;
   /** pings lost between any other pairs, by "from>to" */
   lostOther: Map<string, number>;
+  /** outages (2+ consecutive pings lost) between any other pairs: "from>to" → longest run */
+  outagesOther: Map<string, number>;
   /** route samples that lacked a route they should have kept, and the first of them */
   routeSamplesMissing: number;
   firstMissing?: string;
@@ -92,6 +94,7 @@ export async function runFault(
     reconvergeSeconds: v.ok ? Number((converged - healed).toFixed(1)) : undefined,
     lostExcused: excused.length,
     lostOther: lossByPair(lost.filter((s) => !fault.excused(s.from, s.to))),
+    outagesOther: outages(lost.filter((s) => !fault.excused(s.from, s.to))),
     routeSamplesMissing: gaps.missing.length,
     ...(firstMissing && { firstMissing: `${firstMissing.host} at +${(firstMissing.t - start).toFixed(1)} s had ${firstMissing.routes.join(",") || "no route"}` }),
     sessionSamplesDown: gaps.down.length,
@@ -102,7 +105,7 @@ export async function runFault(
 
 /** The report: per fault kind, how many, seconds to reconverge (p50/max), pings lost. */
 export function chaosReport(results: readonly FaultResult[]): string {
-  const lines = ["fault kind        count  reconverge s p50/max  pings lost: cut by the fault / others  flaps  owed after"];
+  const lines = ["fault kind        count  reconverge s p50/max  pings lost: cut by the fault / others (in outages)  flaps  owed after"];
   const kinds = [...new Set(results.map((r) => r.kind))];
   for (const kind of kinds) {
     const rs = results.filter((r) => r.kind === kind);
@@ -110,11 +113,12 @@ export function chaosReport(results: readonly FaultResult[]): string {
     const pm = p50max(times);
     const notConverged = rs.length - times.length;
     const other = rs.reduce((n, r) => n + [...r.lostOther.values()].reduce((a, b) => a + b, 0), 0);
+    const inOutages = rs.reduce((n, r) => n + [...r.outagesOther.values()].reduce((a, b) => a + b, 0), 0);
     const flaps = rs.reduce((n, r) => n + r.routeSamplesMissing + r.sessionSamplesDown, 0);
     const owed = rs.reduce((n, r) => n + r.owed.length, 0);
     lines.push(
       `${kind.padEnd(17)} ${String(rs.length).padStart(5)}  ${(pm ? `${pm.p50.toFixed(1)} / ${pm.max.toFixed(1)}` : "-").padStart(12)}${notConverged ? ` (${notConverged} NOT converged)` : ""}` +
-        `  ${String(rs.reduce((n, r) => n + r.lostExcused, 0)).padStart(14)} / ${String(other).padEnd(14)}  ${String(flaps).padStart(5)}  ${owed}`,
+        `  ${String(rs.reduce((n, r) => n + r.lostExcused, 0)).padStart(14)} / ${`${other} (${inOutages})`.padEnd(24)}  ${String(flaps).padStart(5)}  ${owed}`,
     );
   }
   return lines.join("\n");

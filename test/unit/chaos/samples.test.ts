@@ -1,5 +1,5 @@
 import { describe, expect, it } from "vitest";
-import { lossByPair, lostPings, p50max, parseProbeLine, routeGaps, type PingSample, type RouteSample } from "../../../src/chaos/samples.js";
+import { lossByPair, lostPings, outages, p50max, parseProbeLine, routeGaps, type PingSample, type RouteSample } from "../../../src/chaos/samples.js";
 import { probeScript } from "../../../src/chaos/probe.js";
 
 describe("chaos samples: what the probe's hosts print", () => {
@@ -18,6 +18,12 @@ describe("chaos samples: what the probe's hosts print", () => {
     const lost = lostPings(samples, 10, 15);
     expect(lost.map((s) => `${s.to}:${s.seq}`).sort()).toEqual(["node2:3", "node3:1"]);
     expect(lossByPair(lost)).toEqual(new Map([["node1>node2", 1], ["node1>node3", 1]]));
+  });
+
+  it("an outage is two or more consecutive pings of a pair lost; a lone one is not", () => {
+    const p = (seq: number, to = "node2"): PingSample => ({ from: "node1", to, seq, t: seq / 5, ok: false });
+    expect(outages([p(3), p(7), p(8), p(9), p(20), p(5, "node3")])).toEqual(new Map([["node1>node2", 3]]));
+    expect(outages([p(3), p(5)])).toEqual(new Map());
   });
 
   it("a route sample lacking a route of the host's baseline is a gap, unless the fault excuses it", () => {
