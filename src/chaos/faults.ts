@@ -8,6 +8,7 @@ import { projectFile } from "../util/project.js";
 export type FaultKind =
   | "agent-kill"
   | "bird-restart"
+  | "tinc-restart"
   | "etcd-kill"
   | "etcd-leader-kill"
   | "crash"
@@ -18,7 +19,7 @@ export type FaultKind =
   | "loss"
   | "slow-link";
 
-export const FAULT_KINDS: readonly FaultKind[] = ["agent-kill", "bird-restart", "etcd-kill", "etcd-leader-kill", "crash", "reboot", "partition-pair", "isolate", "split", "loss", "slow-link"];
+export const FAULT_KINDS: readonly FaultKind[] = ["agent-kill", "bird-restart", "tinc-restart", "etcd-kill", "etcd-leader-kill", "crash", "reboot", "partition-pair", "isolate", "split", "loss", "slow-link"];
 
 export interface ChaosLab {
   name: string;
@@ -39,6 +40,8 @@ export interface Fault {
   excused: (from: string, to: string) => boolean;
   /** whether `host`'s BGP session with `peer` may go down (default: when `excused`) */
   sessionExcused?: (host: string, peer: string) => boolean;
+  /** whether `owner`'s routes may go from `host`'s kernel (default: when `excused`) */
+  routeExcused?: (host: string, owner: string) => boolean;
   inject(): Promise<void>;
   /** seconds the fault is held before `heal` */
   holdSeconds: number;
@@ -108,6 +111,10 @@ export function makeFault(lab: ChaosLab, kind: FaultKind, victims: string[], hol
       // What a package upgrade does: stop (graceful restart) and start. Its sessions go down and
       // come back; its routes must stay everywhere, and every ping must be answered.
       return { ...base, holdSeconds: 0, sessionExcused: involving([a]), inject: async () => void (await sshIn(lab, a, "systemctl restart bird")) };
+    case "tinc-restart":
+      // Its own tunnels go for a moment (its pings are excused, its sessions may go: graceful
+      // restart keeps their routes); the other nodes' traffic does not pass through it.
+      return { ...base, holdSeconds: 0, excused: involving([a]), routeExcused: none, inject: async () => void (await sshIn(lab, a, "systemctl restart 'tinc@*'")) };
     case "etcd-kill":
     case "etcd-leader-kill":
       return { ...base, holdSeconds: 0, inject: async () => void (await sshIn(lab, a, "systemctl kill -s KILL etcd")) };

@@ -114,6 +114,7 @@ describe("the chaos suite: one fault of each kind, each healed", () => {
   const cases: { kind: FaultKind; victims: () => Promise<string[]>; noOtherLoss: boolean }[] = [
     { kind: "agent-kill", victims: async () => ["node2"], noOtherLoss: true },
     { kind: "bird-restart", victims: async () => ["node4"], noOtherLoss: true },
+    { kind: "tinc-restart", victims: async () => ["node3"], noOtherLoss: true },
     { kind: "etcd-kill", victims: async () => ["node3"], noOtherLoss: true },
     { kind: "etcd-leader-kill", victims: async () => [await etcdLeader(chaosLab)], noOtherLoss: true },
     { kind: "crash", victims: async () => ["node4"], noOtherLoss: true },

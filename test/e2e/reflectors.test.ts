@@ -108,7 +108,7 @@ describe("route reflectors", () => {
     expectSameSessions(await since("node12"), before.filter((x) => /^peer_node[12] /.test(x)));
     expect(await bgpPeersOf("node1")).toHaveLength(HOSTS - 1);
     // The session keeps the timers it was made with (BFD on: 90 s / 30 s); only its filters changed.
-    expect(await peersConf("node1")).toMatch(/peer_node12 from mesh_peer \{ neighbor 10\.0\.0\.22; hold time 90; keepalive time 30; ipv4 \{ .* export filter bgpmesh_reflect; next hop self off; \}; \}/);
+    expect(await peersConf("node1")).toMatch(/peer_node12 from mesh_peer \{ neighbor 10\.0\.0\.22; hold time 90; keepalive time 30; graceful restart on; graceful restart time 60; bfd graceful; ipv4 \{ .* export filter bgpmesh_reflect; next hop self off; \}; \}/);
     const v = await cli("verify", "-i", inventory(true), "--wait", "60s", "--no-color");
     expect(v.code, v.stdout + v.stderr).toBe(0);
     // Two clients have no session ("-"); a client and a reflector have one; every route via its owner.
