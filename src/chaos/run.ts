@@ -83,7 +83,7 @@ export async function runFault(
     probe.routes,
     start,
     converged,
-    (host, route) => (fault.routeExcused ?? fault.excused)(host, owner.get(route) ?? ""),
+    (host, route) => fault.excused(host, owner.get(route) ?? ""),
     (host, protocol) => (fault.sessionExcused ?? fault.excused)(host, byProtocol.get(protocol) ?? ""),
   );
   const firstMissing = gaps.missing[0];

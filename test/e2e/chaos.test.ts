@@ -2,8 +2,9 @@
 // along: every host pings every other node's mesh address and samples BIRD's kernel routes and
 // its sessions every 0.2 s (src/chaos/probe.ts). First the maintenance an operator does (an agent
 // restart, an apply that restarts every agent, a BIRD package upgrade): nothing may drop. Then one
-// fault of each kind: after each heals, the mesh converges by itself with nothing left owed, and a
-// fault on one node costs no other pair a ping. bench/chaos.mjs runs the same faults longer.
+// fault each of six kinds: after each heals, the mesh converges by itself with nothing left owed,
+// and a fault on one node costs no other pair an outage. bench/chaos.mjs runs all twelve kinds,
+// longer.
 import { writeFileSync } from "node:fs";
 import { join } from "node:path";
 import { afterAll, describe, expect, it } from "vitest";
@@ -75,7 +76,7 @@ describe("hitless operations", () => {
     for (const h of hosts) expect(probe.routes.filter((s) => s.host === h).at(-1)!.routes).toHaveLength(3);
     expect(probe.pings.filter((s) => s.ok).length).toBeGreaterThan(100);
     const idleStart = now();
-    await sleep(20);
+    await sleep(10);
     expect(await seen(idleStart, now())).toEqual({ outages: {}, missing: [], down: [] });
   });
 
@@ -109,26 +110,22 @@ describe("hitless operations", () => {
   });
 });
 
-describe("the chaos suite: one fault of each kind, each healed", () => {
-  // node4 is the mesh's node outside etcd; node3 an etcd member; node1 and node2 a pair.
+describe("the chaos suite: faults of six kinds, each healed", () => {
+  // node4 is the mesh's node outside etcd; node1 and node2 a pair of etcd members. The kinds left
+  // out here (agent-kill: the hitless tests above; etcd-kill, reboot, loss, slow-link, isolate) run
+  // in bench/chaos.mjs, which keeps npm test within its time.
   const cases: { kind: FaultKind; victims: () => Promise<string[]>; noOtherLoss: boolean }[] = [
-    { kind: "agent-kill", victims: async () => ["node2"], noOtherLoss: true },
     { kind: "bird-restart", victims: async () => ["node4"], noOtherLoss: true },
     { kind: "tinc-restart", victims: async () => ["node3"], noOtherLoss: true },
-    { kind: "etcd-kill", victims: async () => ["node3"], noOtherLoss: true },
     { kind: "etcd-leader-kill", victims: async () => [await etcdLeader(chaosLab)], noOtherLoss: true },
     { kind: "crash", victims: async () => ["node4"], noOtherLoss: true },
-    { kind: "reboot", victims: async () => ["node4"], noOtherLoss: true },
-    { kind: "loss", victims: async () => ["node4"], noOtherLoss: true },
-    { kind: "slow-link", victims: async () => ["node4"], noOtherLoss: true },
-    { kind: "isolate", victims: async () => ["node4"], noOtherLoss: true },
     // The etcd members are on both sides of these: what the other pairs see is reported, not held to 0.
     { kind: "partition-pair", victims: async () => ["node1", "node2"], noOtherLoss: false },
     { kind: "split", victims: async () => ["node1", "node3"], noOtherLoss: false },
   ];
   for (const c of cases) {
     it(`${c.kind}: converges after the heal with nothing owed${c.noOtherLoss ? "; no other pair has an outage or loses a route" : ""}`, async () => {
-      const fault = makeFault(chaosLab, c.kind, await c.victims(), 15);
+      const fault = makeFault(chaosLab, c.kind, await c.victims(), 10);
       const r = await runFault(chaosLab, inventoryFile, probe!, targets, fault, { verifyWaitSeconds: 120 });
       results.push(r);
       expect(r.reconvergeSeconds, r.verifyTail).toBeDefined();
