@@ -1,7 +1,5 @@
 // The faults the chaos suite injects into a lab, each with how it is healed and whose pings it
-// excuses (a crashed node's own pings are lost by definition; anyone else's are not). Underlay
-// faults act on eth0 inside the hosts: a silent drop (tc's u32 filter, `action drop`), as a dead
-// link or a firewall would, not an ICMP error that tells tinc at once.
+// excuses (a crashed node's own pings are lost by definition; anyone else's are not).
 import { run } from "../util/exec.js";
 import { projectFile } from "../util/project.js";
 
@@ -52,7 +50,15 @@ export async function sshIn(lab: ChaosLab, host: string, command: string): Promi
   return r.stdout;
 }
 
-const labCli = (...args: string[]) => run(process.execPath, [projectFile("dist/cli.js"), "lab", ...args], { timeoutMs: 300_000 });
+/** The built CLI, as a user runs it. */
+export const tool = (args: string[], timeoutMs = 300_000) => run(process.execPath, [projectFile("dist/cli.js"), ...args], { allowFailure: true, timeoutMs });
+async function labCli(...args: string[]): Promise<void> {
+  const r = await tool(["lab", ...args]);
+  if (r.code !== 0) throw new Error(`lab ${args.join(" ")} exited ${r.code}: ${(r.stderr || r.stdout).trim().slice(-300)}`);
+}
+
+/** etcdctl on a member, as the cluster's administrator (root's certificate). */
+const ETCDCTL = "ETCDCTL_API=3 etcdctl --endpoints=https://127.0.0.1:2379 --cacert=/etc/bgpmesh/pki/ca.crt --cert=/etc/bgpmesh/pki/root.crt --key=/etc/bgpmesh/pki/root.key";
 
 const addressOf = (lab: ChaosLab, host: string) => lab.hosts.find((h) => h.name === host)!.address;
 
@@ -80,12 +86,12 @@ export async function prepareChaos(lab: ChaosLab): Promise<void> {
 /** The etcd member that leads now, asked of the first member that answers. */
 export async function etcdLeader(lab: ChaosLab): Promise<string> {
   for (const member of lab.etcd) {
-    const out = await sshIn(lab, member, `ETCDCTL_API=3 etcdctl --endpoints=https://127.0.0.1:2379 --cacert=/etc/bgpmesh/pki/ca.crt --cert=/etc/bgpmesh/pki/root.crt --key=/etc/bgpmesh/pki/root.key endpoint status -w json`).catch(() => "");
+    const out = await sshIn(lab, member, `${ETCDCTL} endpoint status -w json`).catch(() => "");
     const status = out ? (JSON.parse(out) as { Status: { header: { member_id: string }; leader: string } }[])[0] : undefined;
     if (status && status.Status.header.member_id === status.Status.leader) return member;
     if (status) {
       // Not the leader: find whose member id it is.
-      const list = await sshIn(lab, member, `ETCDCTL_API=3 etcdctl --endpoints=https://127.0.0.1:2379 --cacert=/etc/bgpmesh/pki/ca.crt --cert=/etc/bgpmesh/pki/root.crt --key=/etc/bgpmesh/pki/root.key member list -w json`);
+      const list = await sshIn(lab, member, `${ETCDCTL} member list -w json`);
       const leader = (JSON.parse(list) as { members: { ID: string; name: string }[] }).members.find((m) => String(m.ID) === String(status.Status.leader));
       if (leader) return leader.name;
     }
@@ -123,8 +129,8 @@ export function makeFault(lab: ChaosLab, kind: FaultKind, victims: string[], hol
       return {
         ...base,
         excused: involving([a]),
-        inject: async () => void (await labCli("crash", "--name", lab.name, a)),
-        heal: async () => void (await labCli("up", "--name", lab.name, "--hosts", String(lab.hosts.length))),
+        inject: () => labCli("crash", "--name", lab.name, a),
+        heal: () => labCli("up", "--name", lab.name, "--hosts", String(lab.hosts.length)),
       };
     case "reboot":
       return {

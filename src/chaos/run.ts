@@ -2,10 +2,8 @@
 // read off the probe what users of the mesh saw meanwhile; then the report over many faults.
 // Shared by test/e2e/chaos.test.ts and bench/chaos.mjs.
 import { birdProtocolName } from "../fields/bird.js";
-import { run } from "../util/exec.js";
-import { projectFile } from "../util/project.js";
 import { sleep } from "../util/time.js";
-import { sshIn, type ChaosLab, type Fault } from "./faults.js";
+import { sshIn, tool, type ChaosLab, type Fault } from "./faults.js";
 import type { MeshProbe, ProbeTarget } from "./probe.js";
 import { lossByPair, lostPings, outages, p50max, routeGaps } from "./samples.js";
 
@@ -50,7 +48,7 @@ export async function owedReloads(lab: ChaosLab, hosts: readonly string[]): Prom
 }
 
 export async function verifyConverged(inventory: string, waitSeconds: number): Promise<{ ok: boolean; out: string }> {
-  const r = await run(process.execPath, [projectFile("dist/cli.js"), "verify", "-i", inventory, "--wait", `${waitSeconds}s`, "--no-color"], { allowFailure: true, timeoutMs: (waitSeconds + 120) * 1000 });
+  const r = await tool(["verify", "-i", inventory, "--wait", `${waitSeconds}s`, "--no-color"], (waitSeconds + 120) * 1000);
   return { ok: r.code === 0 && r.stdout.includes("converged"), out: r.stdout + r.stderr };
 }
 
@@ -79,6 +77,7 @@ export async function runFault(
   await sleep(1500);
   const lost = lostPings(probe.pings, start, converged);
   const excused = lost.filter((s) => fault.excused(s.from, s.to));
+  const other = lost.filter((s) => !fault.excused(s.from, s.to));
   const gaps = routeGaps(
     probe.routes,
     start,
@@ -93,8 +92,8 @@ export async function runFault(
     heldSeconds: Number((healed - start).toFixed(1)),
     reconvergeSeconds: v.ok ? Number((converged - healed).toFixed(1)) : undefined,
     lostExcused: excused.length,
-    lostOther: lossByPair(lost.filter((s) => !fault.excused(s.from, s.to))),
-    outagesOther: outages(lost.filter((s) => !fault.excused(s.from, s.to))),
+    lostOther: lossByPair(other),
+    outagesOther: outages(other),
     routeSamplesMissing: gaps.missing.length,
     ...(firstMissing && { firstMissing: `${firstMissing.host} at +${(firstMissing.t - start).toFixed(1)} s had ${firstMissing.routes.join(",") || "no route"}` }),
     sessionSamplesDown: gaps.down.length,

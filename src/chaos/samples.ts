@@ -65,7 +65,9 @@ export function outages(lost: readonly PingSample[]): Map<string, number> {
   const seqs = new Map<string, number[]>();
   for (const s of lost) {
     const pair = `${s.from}>${s.to}`;
-    seqs.set(pair, [...(seqs.get(pair) ?? []), s.seq]);
+    const list = seqs.get(pair);
+    if (list) list.push(s.seq);
+    else seqs.set(pair, [s.seq]);
   }
   const out = new Map<string, number>();
   for (const [pair, list] of seqs) {

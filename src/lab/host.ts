@@ -8,7 +8,7 @@ import { run } from "../util/exec.js";
 import { alive, livePid, signal } from "../util/procs.js";
 import { projectFile } from "../util/project.js";
 import { sleep } from "../util/time.js";
-import { allDirs, cgroupPids, createCgroups, hostCgroups, removeCgroups } from "./cgroups.js";
+import { allDirs, cgroupPids, createCgroups, hostCgroups, removeCgroups, type HostCgroups } from "./cgroups.js";
 import type { Image } from "./image.js";
 import type { LabHost, LabLayout } from "./layout.js";
 import { createHostNetwork, hostNetworkReady, removeHostNetwork } from "./network.js";
@@ -123,6 +123,20 @@ export function bootHost(lab: LabLayout, host: LabHost): void {
 }
 
 /**
+ * SIGKILLs every process in the host's cgroups until none is left (up to 5 s); returns those still
+ * alive then. What `lab crash` does to a running host, and what `stopHost` does to what remains.
+ */
+export async function killAll(cg: HostCgroups): Promise<number[]> {
+  for (let i = 0; i < 50; i++) {
+    const left = cgroupPids(cg).filter(alive);
+    if (left.length === 0) return [];
+    for (const p of left) signal(p, "SIGKILL");
+    await sleep(100);
+  }
+  return cgroupPids(cg).filter(alive);
+}
+
+/**
  * Powers the host off and removes everything it holds on the controller except its disk (the
  * overlay's upper layer). Safe on a host that is half up or left over by a crash.
  */
@@ -133,12 +147,7 @@ export async function stopHost(lab: LabLayout, host: LabHost): Promise<void> {
     signal(pid, "SIGTERM");
     for (let i = 0; i < 200 && alive(pid); i++) await sleep(100);
   }
-  for (let i = 0; i < 50; i++) {
-    const left = cgroupPids(cg).filter(alive);
-    if (left.length === 0) break;
-    for (const p of left) signal(p, "SIGKILL");
-    await sleep(100);
-  }
+  await killAll(cg);
   removeCgroups(cg);
   const root = rootDir(host);
   if (isMounted(root)) {

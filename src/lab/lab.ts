@@ -2,11 +2,10 @@
 import { existsSync, mkdirSync, readdirSync, readFileSync, rmSync } from "node:fs";
 import { join } from "node:path";
 import { run } from "../util/exec.js";
-import { alive, signal } from "../util/procs.js";
-import { sleep, stopwatch } from "../util/time.js";
+import { stopwatch } from "../util/time.js";
 import { ensureAptRepo } from "./apt-repo.js";
-import { cgroupPids, hostCgroups, memoryUse, type MemoryUse } from "./cgroups.js";
-import { bootHost, isRunning, prepareHost, stopHost } from "./host.js";
+import { hostCgroups, memoryUse, type MemoryUse } from "./cgroups.js";
+import { bootHost, isRunning, killAll, prepareHost, stopHost } from "./host.js";
 import { hostStateNow, waitForHost, waitLimits } from "./host-wait.js";
 import { ensureImage } from "./image.js";
 import { tableFulls } from "./kernel-limits.js";
@@ -153,14 +152,8 @@ export async function labCrash(name: string, hostName: string): Promise<void> {
   if (!lab) throw new Error(`no lab named '${name}'`);
   const host = lab.hosts.find((h) => h.name === hostName);
   if (!host) throw new Error(`lab '${name}' has no host '${hostName}' (it has ${lab.hosts.map((h) => h.name).join(", ")})`);
-  const cg = hostCgroups(lab.name, host.machine);
-  for (let i = 0; i < 50; i++) {
-    const left = cgroupPids(cg).filter(alive);
-    if (left.length === 0) return;
-    for (const p of left) signal(p, "SIGKILL");
-    await sleep(100);
-  }
-  throw new Error(`${hostName}: processes still alive after SIGKILL: ${cgroupPids(cg).filter(alive).join(" ")}`);
+  const left = await killAll(hostCgroups(lab.name, host.machine));
+  if (left.length > 0) throw new Error(`${hostName}: processes still alive after SIGKILL: ${left.join(" ")}`);
 }
 
 /** What of the lab still exists on the machine: nothing, after a clean `down`. */
