@@ -1,6 +1,7 @@
 import { spawnSync } from "node:child_process";
 import { Command, InvalidArgumentError } from "commander";
-import { labCrash, labDown, labDownAll, labStatus, labUp } from "../lab/lab.js";
+import { DEFAULT_RELEASE, parseReleaseList, RELEASES, type Release } from "../fields/releases.js";
+import { labCrash, labDown, labDownAll, labRebuild, labStatus, labUp } from "../lab/lab.js";
 import { checkLabName, MAX_HOSTS } from "../lab/layout.js";
 import { checkLabPrerequisites } from "../lab/preflight.js";
 import { readLab } from "../lab/registry.js";
@@ -12,6 +13,20 @@ function hostCount(value: string): number {
   const n = Number(value);
   if (!Number.isInteger(n) || n < 1 || n > MAX_HOSTS) throw new InvalidArgumentError(`a whole number from 1 to ${MAX_HOSTS}`);
   return n;
+}
+
+function releaseList(value: string): Release[] {
+  try {
+    return parseReleaseList(value);
+  } catch (e) {
+    throw new InvalidArgumentError((e as Error).message);
+  }
+}
+
+function oneRelease(value: string): Release {
+  const list = releaseList(value);
+  if (list.length !== 1) throw new InvalidArgumentError("one release, e.g. trixie");
+  return list[0]!;
 }
 
 function labName(value: string): string {
@@ -26,7 +41,7 @@ const mib = (bytes: number) => `${(bytes / 2 ** 20).toFixed(1)} MiB`;
 
 export function labCommand(): Command {
   const lab = new Command("lab").description(
-    "real Debian 12 hosts on this machine (systemd-nspawn containers with sshd), for trying and testing the mesh",
+    "real Debian hosts (12 bookworm, 13 trixie) on this machine (systemd-nspawn containers with sshd), for trying and testing the mesh",
   );
   const nameOption = ["-n, --name <name>", "lab name: labs with different names run side by side", labName, "default"] as const;
 
@@ -35,8 +50,23 @@ export function labCommand(): Command {
     .description("build (once) and boot a lab; running it again converges to the same hosts")
     .option(...nameOption)
     .option("--hosts <n>", "number of hosts", hostCount, 3)
-    .action(async (opts: { name: string; hosts: number }) => {
-      await labUp(opts.name, opts.hosts, log);
+    .option(
+      "--release <list>",
+      `Debian release of new hosts, or a comma-separated list cycled over them (node1 the first, node2 the second…): ${Object.keys(RELEASES).join(", ")}; default: the lab's own, ${DEFAULT_RELEASE} for a new lab`,
+      releaseList,
+    )
+    .action(async (opts: { name: string; hosts: number; release?: Release[] }) => {
+      await labUp(opts.name, opts.hosts, log, { releases: opts.release });
+    });
+
+  lab
+    .command("rebuild")
+    .description("reinstall a host: wipe its disk (keeping its SSH host keys) and boot it again, from another release with --release")
+    .argument("<host>", "host name, e.g. node2")
+    .option(...nameOption)
+    .option("--release <release>", `the release to install: ${Object.keys(RELEASES).join(", ")} (default: the one it runs)`, oneRelease)
+    .action(async (host: string, opts: { name: string; release?: Release }) => {
+      await labRebuild(opts.name, host, log, opts.release);
     });
 
   lab
@@ -69,11 +99,11 @@ export function labCommand(): Command {
       const { lab: l, repoServer, hosts } = status;
       console.log(`lab '${l.name}': ${l.subnet} on bridge ${l.bridge}, apt repository ${repoServer ? l.repoUrl : "NOT RUNNING"}`);
       console.log(`inventory ${l.inventoryFile}`);
-      console.log("HOST      ADDRESS          STATE     SYSTEMD      MEMORY (total / anon)");
+      console.log("HOST      ADDRESS          RELEASE   STATE     SYSTEMD      MEMORY (total / anon)");
       for (const h of hosts) {
         const mem = h.memory ? `${mib(h.memory.totalBytes)} / ${mib(h.memory.rssBytes)}` : "-";
         console.log(
-          `${h.name.padEnd(9)} ${h.address.padEnd(16)} ${(h.running ? "running" : "stopped").padEnd(9)} ${(h.systemd ?? "-").padEnd(12)} ${mem}`,
+          `${h.name.padEnd(9)} ${h.address.padEnd(16)} ${(h.release ?? "-").padEnd(9)} ${(h.running ? "running" : "stopped").padEnd(9)} ${(h.systemd ?? "-").padEnd(12)} ${mem}`,
         );
       }
       for (const h of hosts) if (h.problem) console.log(h.problem);

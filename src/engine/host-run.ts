@@ -11,12 +11,14 @@ import type { HostPlan, SignSpec } from "../model/plan.js";
 import type { DesiredHost } from "../model/resource.js";
 import type { HostResult } from "../model/result.js";
 import { applyScripts, csrEnd, LAST_RUN_FILE, parseApplyOutput, phaseEnd, recordScript, requestFrom, type RunRecord } from "./apply-script.js";
+import { FACTS_SCRIPT, parseFacts, type HostFacts } from "./facts.js";
 import { parseProbe } from "./observed.js";
 import { hasChanges, planHost, type RunShape } from "./plan.js";
 import { probeScript } from "./probe-script.js";
 import type { TakeTurn } from "./rolling.js";
 
 export const LOCK_FILE = "/run/bgpmesh.lock";
+const FACTS_END = "@@facts-end";
 const PROBE_END = "@@probe-end";
 const LOCK_BUSY = 75;
 
@@ -41,16 +43,30 @@ export interface HostRunOptions {
 
 const runRecord = (opts: HostRunOptions): RunRecord => ({ file: LAST_RUN_FILE, kind: opts.runKind, from: hostname() });
 
-/** Lock, probe, then run whatever script arrives on stdin (none: nothing to change). */
-function lockedSession(desired: DesiredHost, timeoutSec: number, runKind: string): string {
+/** Lock, print the host's facts, then run whatever arrives on stdin: the probe, then the apply script (none: nothing to change). */
+function lockedSession(timeoutSec: number, runKind: string): string {
   const owner = `${runKind} from ${hostname()} (pid ${process.pid})`;
-  const inner = [`printf '%s since %s\\n' ${shellQuote(owner)} "$(date -Is)" > ${LOCK_FILE}.owner`, probeScript(desired), `echo ${PROBE_END}`, "exec sh -s"].join("\n");
+  const inner = [`printf '%s since %s\\n' ${shellQuote(owner)} "$(date -Is)" > ${LOCK_FILE}.owner`, FACTS_SCRIPT, `echo ${FACTS_END}`, "exec sh -s"].join("\n");
   return `flock -E ${LOCK_BUSY} -w ${timeoutSec} ${LOCK_FILE} sh -c ${shellQuote(inner)}`;
 }
 
-export async function runHost(desired: DesiredHost, connect: () => Promise<Transport>, opts: HostRunOptions): Promise<HostResult> {
+/**
+ * The probe as the host's shell reads it from stdin: one compound command, so that no command of
+ * it can read the rest of the session's input, and a marker when it is done.
+ */
+const probeInput = (desired: DesiredHost) => `{\n${probeScript(desired)}\n} </dev/null\necho ${PROBE_END}\n`;
+
+/**
+ * `desiredFor` gives the host's desired state for its facts (its release decides package names and
+ * templates); it throws when the host cannot be managed (an unsupported release).
+ */
+export async function runHost(
+  host: string,
+  desiredFor: (facts: HostFacts) => DesiredHost,
+  connect: () => Promise<Transport>,
+  opts: HostRunOptions,
+): Promise<HostResult> {
   const elapsed = stopwatch();
-  const host = desired.host;
   const result: HostResult = { host, status: "ok", ok: 0, changed: 0, applied: [], roundTrips: 0, seconds: 0 };
   const finish = (r: Partial<HostResult>) => Object.assign(result, r, { seconds: elapsed() });
   let t: Transport;
@@ -60,10 +76,10 @@ export async function runHost(desired: DesiredHost, connect: () => Promise<Trans
     return finish({ status: e instanceof UnreachableError ? "unreachable" : "failed", error: opts.redact((e as Error).message) });
   }
   try {
-    const session = await t.start(lockedSession(desired, opts.lockTimeoutSec, opts.runKind));
-    let probeOut: string;
+    const session = await t.start(lockedSession(opts.lockTimeoutSec, opts.runKind));
+    let factsOut: string;
     try {
-      probeOut = await session.readUntil(PROBE_END);
+      factsOut = await session.readUntil(FACTS_END);
     } catch (e) {
       const end = await session.end().catch(() => undefined);
       if (end?.code === LOCK_BUSY) {
@@ -74,7 +90,22 @@ export async function runHost(desired: DesiredHost, connect: () => Promise<Trans
       }
       throw new Error(`probe failed: ${(e as Error).message}`);
     }
-    const plan = planHost(desired, parseProbe(probeOut), opts.hasSecret, new Date(), opts.run);
+    let desired: DesiredHost;
+    try {
+      desired = desiredFor(parseFacts(factsOut));
+    } catch (e) {
+      await session.end().catch(() => undefined);
+      throw e;
+    }
+    session.write(probeInput(desired));
+    let probeOut: string;
+    try {
+      probeOut = await session.readUntil(PROBE_END);
+    } catch (e) {
+      await session.end().catch(() => undefined);
+      throw new Error(`probe failed: ${(e as Error).message}`);
+    }
+    const plan = planHost(desired, parseProbe(factsOut + probeOut), opts.hasSecret, new Date(), opts.run);
     result.plan = plan;
     result.ok = plan.unchanged;
     const stale = opts.expected && staleReason(opts.expected, plan);

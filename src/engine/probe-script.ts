@@ -1,4 +1,4 @@
-// The one script a host runs to tell the planner everything it needs: host facts, each resource's
+// The script a host runs, after its facts (facts.ts), to tell the planner everything else it needs: each resource's
 // probe (its kind decides what to look at), command guards, rolling handlers' `serial_if` tests, and handlers
 // an interrupted run still owes. Its output is tagged lines, parsed by observed.ts.
 import type { DesiredHost } from "../model/resource.js";
@@ -6,9 +6,7 @@ import { prepare } from "./prepare.js";
 
 export const JOURNAL = "/var/lib/bgpmesh/pending-handlers";
 
-const PREAMBLE = String.raw`export LC_ALL=C
-printf 'F\thostname\t%s\n' "$(hostname)"
-if [ -d /run/systemd/system ]; then printf 'F\tsystemd\tyes\n'; fi`;
+const PREAMBLE = "export LC_ALL=C";
 
 /** `journal` is moved only by tests that run these scripts on the controller itself. */
 export function probeScript(desired: DesiredHost, journal = JOURNAL): string {

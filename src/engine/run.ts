@@ -17,6 +17,8 @@ import type { HostResult, RunSummary } from "../model/result.js";
 import { formOf } from "../resources/registry.js";
 import type { Transport } from "../transport/transport.js";
 import { stopwatch } from "../util/time.js";
+import { DEFAULT_RELEASE, releaseFromOs, releaseVars } from "../fields/releases.js";
+import type { HostFacts } from "./facts.js";
 import { runHost } from "./host-run.js";
 import { rollingTurns } from "./rolling.js";
 import { extraVarsDigest, readPlanFile, type PlanInputs } from "./plan-file.js";
@@ -94,8 +96,14 @@ export async function runPlaybook(opts: RunOptions): Promise<PlaybookRun> {
     for (const w of topologyWarnings(inv, inv.groups.has(MESH_GROUP) ? hostsOf(inv, MESH_GROUP) : [])) opts.err(`warning: ${w}\n`);
   }
   const ca = await meshCa(opts, project, inv, hosts, inventoryPath);
+  // Checked for every host before any is contacted, as if it ran the default release; a host that
+  // turns out to run another gets its own when its facts arrive.
   const desired = new Map<string, DesiredHost>();
-  for (const h of hosts) desired.set(h, await desiredState(project, inv, h, duty.get(h)));
+  for (const h of hosts) desired.set(h, desiredState(project, inv, h, duty.get(h)));
+  const desiredFor = (h: string) => (facts: HostFacts) => {
+    const release = releaseFromOs(facts.os);
+    return release === DEFAULT_RELEASE ? desired.get(h)! : desiredState(project, inv, h, duty.get(h), releaseVars(release));
+  };
 
   const redactor = runRedactor(project, inv);
   const redact = (t: string) => redactor.redact(t);
@@ -110,7 +118,7 @@ export async function runPlaybook(opts: RunOptions): Promise<PlaybookRun> {
   const runOne = (h: string) =>
     limit(async () => {
       opts.hostStart?.(h);
-      const r = await runHost(desired.get(h)!, () => opts.connect(inv, h), {
+      const r = await runHost(h, desiredFor(h), () => opts.connect(inv, h), {
         apply: opts.apply,
         lockTimeoutSec: opts.lockTimeoutSec,
         expected: saved?.hosts[h],

@@ -8,6 +8,7 @@ import { gzipSync } from "node:zlib";
 import { run } from "../util/exec.js";
 import { withDirLock } from "../util/lock.js";
 import { projectFile } from "../util/project.js";
+import type { Release } from "../fields/releases.js";
 import type { Image } from "./image.js";
 import { CACHE_ROOT } from "./layout.js";
 import { debianSources } from "./mirror.js";
@@ -16,37 +17,41 @@ const RECIPE_VERSION = 1;
 const COMPLETE = ".bgpmesh-repo";
 
 export interface AptRepo {
+  release: Release;
   key: string;
   dir: string;
   packages: string[];
 }
 
-export function labPackages(): string[] {
+/** The packages of packages.txt for `release`: lines with no release named, and those naming it. */
+export function labPackages(release: Release): string[] {
   return readFileSync(projectFile("src/lab/packages.txt"), "utf8")
     .split("\n")
-    .map((l) => l.replace(/#.*/, "").trim())
-    .filter(Boolean);
+    .map((l) => l.replace(/#.*/, "").trim().split(/\s+/))
+    .filter(([name, ...only]) => name && (only.length === 0 || only.includes(release)))
+    .map(([name]) => name!);
 }
 
 const reposDir = (): string => join(CACHE_ROOT, "repos");
 
 export async function ensureAptRepo(image: Image, log: (msg: string) => void): Promise<AptRepo> {
-  const packages = labPackages();
+  const packages = labPackages(image.release);
   const key = createHash("sha256")
     .update(JSON.stringify({ image: image.key, packages, RECIPE_VERSION }))
     .digest("hex")
     .slice(0, 12);
   const dir = join(reposDir(), key);
-  if (existsSync(join(dir, COMPLETE))) return { key, dir, packages };
+  if (existsSync(join(dir, COMPLETE))) return { release: image.release, key, dir, packages };
   return withDirLock(reposDir(), async () => {
-    if (existsSync(join(dir, COMPLETE))) return { key, dir, packages };
-    log(`downloading ${packages.length} packages and their dependencies into the lab's apt repository`);
+    if (existsSync(join(dir, COMPLETE))) return { release: image.release, key, dir, packages };
+    log(`downloading ${packages.length} packages of ${image.release} and their dependencies into the lab's apt repository`);
     const tmp = `${dir}.building`;
     rmSync(tmp, { recursive: true, force: true });
     mkdirSync(join(tmp, "debs/partial"), { recursive: true });
     const apt = isolatedApt(image, join(tmp, "debs"));
     await run("apt-get", [...apt, "update"]);
-    await run("apt-get", [...apt, "install", "--download-only", "-y", ...packages]);
+    // One package at a time: alternatives that conflict (bird2, bird3) are both served.
+    for (const p of packages) await run("apt-get", [...apt, "install", "--download-only", "-y", p]);
     // Security updates the image lacks, so `apt-get upgrade` on a lab host works as on a real one.
     await run("apt-get", [...apt, "upgrade", "--download-only", "-y"]);
     rmSync(join(tmp, "debs/partial"), { recursive: true, force: true });
@@ -56,7 +61,7 @@ export async function ensureAptRepo(image: Image, log: (msg: string) => void): P
     writeFileSync(join(tmp, "Packages.gz"), gzipSync(index.stdout));
     writeFileSync(join(tmp, COMPLETE), packages.join("\n") + "\n");
     renameSync(tmp, dir);
-    return { key, dir, packages };
+    return { release: image.release, key, dir, packages };
   });
 }
 
@@ -65,11 +70,11 @@ export async function ensureAptRepo(image: Image, log: (msg: string) => void): P
  * ignoring the controller's own sources, pins and settings.
  */
 function isolatedApt(image: Image, archives: string): string[] {
-  const base = join(CACHE_ROOT, "apt");
+  const base = join(CACHE_ROOT, "apt", image.release);
   for (const d of ["etc/parts", "etc/sources.list.d", "etc/preferences.d", "lists/partial", "cache"]) {
     mkdirSync(join(base, d), { recursive: true });
   }
-  writeFileSync(join(base, "etc/sources.list"), debianSources());
+  writeFileSync(join(base, "etc/sources.list"), debianSources(image.release));
   const o = (k: string, v: string) => ["-o", `${k}=${v}`];
   return [
     ...o("Dir::Etc::Parts", join(base, "etc/parts")),

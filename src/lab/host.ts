@@ -2,8 +2,9 @@
 // first boot, and a systemd-nspawn container (systemd as PID 1, sshd) in its network namespace.
 import { spawn } from "node:child_process";
 import { randomBytes } from "node:crypto";
-import { chmodSync, chownSync, existsSync, mkdirSync, openSync, closeSync, readFileSync, rmSync, writeFileSync } from "node:fs";
+import { chmodSync, chownSync, existsSync, mkdirSync, openSync, closeSync, readdirSync, readFileSync, rmSync, statSync, writeFileSync } from "node:fs";
 import { join } from "node:path";
+import { isRelease, type Release } from "../fields/releases.js";
 import { run } from "../util/exec.js";
 import { alive, livePid, signal } from "../util/procs.js";
 import { projectFile } from "../util/project.js";
@@ -16,6 +17,31 @@ import { createHostNetwork, hostNetworkReady, removeHostNetwork } from "./networ
 const LAUNCHER = projectFile("src/lab/launcher.sh");
 
 const rootDir = (host: LabHost) => join(host.dir, "root");
+const releaseFile = (host: LabHost) => join(host.dir, "release");
+
+/** The release a host's disk was made from; undefined for a host with no disk yet. */
+export function diskRelease(host: LabHost): Release | undefined {
+  if (!existsSync(join(host.dir, "upper"))) return undefined;
+  // Hosts made before labs had releases are bookworm.
+  const text = existsSync(releaseFile(host)) ? readFileSync(releaseFile(host), "utf8").trim() : "bookworm";
+  if (!isRelease(text)) throw new Error(`${releaseFile(host)}: '${text}' is not a release this lab knows`);
+  return text;
+}
+
+/**
+ * Wipes a stopped host's disk, as a reinstall would, keeping its SSH host keys (an operator
+ * rebuilding a machine restores them, so clients' known_hosts stay valid); its next boot starts
+ * from `release`'s image.
+ */
+export function wipeDisk(host: LabHost, release: Release): void {
+  const sshDir = join(host.dir, "upper/etc/ssh");
+  const keys = existsSync(sshDir) ? readdirSync(sshDir).filter((f) => f.startsWith("ssh_host_")) : [];
+  const saved = keys.map((f) => ({ f, data: readFileSync(join(sshDir, f)), mode: statSync(join(sshDir, f)).mode & 0o777 }));
+  for (const d of ["upper", "work"]) rmSync(join(host.dir, d), { recursive: true, force: true });
+  mkdirSync(sshDir, { recursive: true, mode: 0o755 });
+  for (const k of saved) writeFileSync(join(sshDir, k.f), k.data, { mode: k.mode });
+  writeFileSync(releaseFile(host), `${release}\n`);
+}
 const pidFile = (lab: LabLayout, host: LabHost) => join(lab.runDir, `${host.name}.pid`);
 export const consoleLog = (lab: LabLayout, host: LabHost) => join(lab.runDir, `${host.name}.console`);
 
@@ -50,6 +76,7 @@ export async function prepareHost(
   if (!running) {
     await createHostNetwork(lab, host);
     for (const d of ["upper", "work", "root"]) mkdirSync(join(host.dir, d), { recursive: true });
+    writeFileSync(releaseFile(host), `${image.release}\n`);
     const layers = `lowerdir=${image.dir},upperdir=${join(host.dir, "upper")},workdir=${join(host.dir, "work")}`;
     await run("mount", ["-t", "overlay", `bgpmesh-lab-${host.machine}`, "-o", layers, root]);
   }
@@ -59,7 +86,7 @@ export async function prepareHost(
     await run("ssh-keygen", ["-q", "-A", "-f", root]);
   }
   writeIfChanged(join(root, "etc/hosts"), hostsFile, 0o644);
-  writeIfChanged(join(root, "etc/apt/sources.list"), `deb [trusted=yes] ${lab.repoUrl} ./\n`, 0o644);
+  writeIfChanged(join(root, "etc/apt/sources.list"), `deb [trusted=yes] ${lab.repoUrl}${image.release}/ ./\n`, 0o644);
   authorize(root, "root", pubKey);
   authorize(root, "debian", pubKey);
 }

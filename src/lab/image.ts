@@ -7,7 +7,8 @@ import { join } from "node:path";
 import { run } from "../util/exec.js";
 import { withDirLock } from "../util/lock.js";
 import { CACHE_ROOT } from "./layout.js";
-import { MIRROR, SUITE } from "./mirror.js";
+import type { Release } from "../fields/releases.js";
+import { MIRROR } from "./mirror.js";
 
 /** What a fresh Debian cloud image has that the minbase variant lacks. */
 const INCLUDE = [
@@ -20,28 +21,31 @@ const RECIPE_VERSION = 2;
 export interface Image {
   key: string;
   dir: string;
+  release: Release;
 }
 
-export function imageKey(): string {
+export function imageKey(release: Release): string {
+  // The key of bookworm's image is the one it had before trixie existed: labs keep their cache.
+  const SUITE = release;
   return createHash("sha256").update(JSON.stringify({ SUITE, MIRROR, INCLUDE, RECIPE_VERSION })).digest("hex").slice(0, 12);
 }
 
 const imagesDir = (): string => join(CACHE_ROOT, "images");
 const COMPLETE = ".bgpmesh-image";
 
-export async function ensureImage(log: (msg: string) => void): Promise<Image> {
-  const key = imageKey();
+export async function ensureImage(release: Release, log: (msg: string) => void): Promise<Image> {
+  const key = imageKey(release);
   const dir = join(imagesDir(), key);
-  if (existsSync(join(dir, COMPLETE))) return { key, dir };
+  if (existsSync(join(dir, COMPLETE))) return { key, dir, release };
   return withDirLock(imagesDir(), async () => {
-    if (existsSync(join(dir, COMPLETE))) return { key, dir };
+    if (existsSync(join(dir, COMPLETE))) return { key, dir, release };
     const tmp = `${dir}.building`;
     rmSync(tmp, { recursive: true, force: true });
-    log(`building the Debian ${SUITE} image with debootstrap (once; about a minute)`);
+    log(`building the Debian ${release} image with debootstrap (once; about a minute)`);
     const logFile = join(imagesDir(), `debootstrap-${key}.log`);
     const result = await run(
       "debootstrap",
-      ["--variant=minbase", `--include=${INCLUDE.join(",")}`, SUITE, tmp, MIRROR],
+      ["--variant=minbase", `--include=${INCLUDE.join(",")}`, release, tmp, MIRROR],
       { allowFailure: true },
     );
     writeFileSync(logFile, result.stdout + result.stderr);
@@ -51,7 +55,7 @@ export async function ensureImage(log: (msg: string) => void): Promise<Image> {
     await tweak(tmp);
     writeFileSync(join(tmp, COMPLETE), `${key}\n`);
     renameSync(tmp, dir);
-    return { key, dir };
+    return { key, dir, release };
   });
 }
 

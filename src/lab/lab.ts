@@ -3,11 +3,12 @@ import { existsSync, mkdirSync, readdirSync, readFileSync, rmSync } from "node:f
 import { join } from "node:path";
 import { run } from "../util/exec.js";
 import { stopwatch } from "../util/time.js";
-import { ensureAptRepo } from "./apt-repo.js";
+import { DEFAULT_RELEASE, RELEASES, type Release } from "../fields/releases.js";
+import { ensureAptRepo, type AptRepo } from "./apt-repo.js";
 import { hostCgroups, memoryUse, type MemoryUse } from "./cgroups.js";
-import { bootHost, isRunning, killAll, prepareHost, stopHost } from "./host.js";
+import { bootHost, diskRelease, isRunning, killAll, prepareHost, stopHost, wipeDisk } from "./host.js";
 import { hostStateNow, waitForHost, waitLimits } from "./host-wait.js";
-import { ensureImage } from "./image.js";
+import { ensureImage, type Image } from "./image.js";
 import { tableFulls } from "./kernel-limits.js";
 import { etcHosts, writeLabFiles } from "./lab-files.js";
 import { labHost, labLayout, type LabHost, type LabLayout } from "./layout.js";
@@ -22,6 +23,8 @@ export type Log = (msg: string) => void;
 export interface HostReport {
   name: string;
   address: string;
+  /** the release its disk was made from */
+  release?: Release;
   running: boolean;
   systemd?: string;
   /** why systemd is not `running`: failed units and their journal, or why SSH fails */
@@ -29,22 +32,50 @@ export interface HostReport {
   memory?: MemoryUse;
 }
 
-export async function labUp(name: string, hostCount: number, log: Log): Promise<LabLayout> {
+export interface UpOptions {
+  /** releases to cycle over the hosts (node1 the first, node2 the second…); default: the lab's own, or bookworm */
+  releases?: Release[];
+}
+
+export async function labUp(name: string, hostCount: number, log: Log, opts: UpOptions = {}): Promise<LabLayout> {
   checkLabPrerequisites();
   const elapsed = stopwatch();
   // The limits are the machine's, so they are sized for every lab on it, this one as it will be.
   raiseKernelLimits([...listLabs().filter((l) => l.name !== name).map((l) => l.hosts), hostCount], log);
   const arpFullsBefore = arpTableFulls();
-  const record = await claimLab(name, hostCount);
+  const previous = readLab(name);
+  if (previous && opts.releases) {
+    // A host's release is its disk's: a different one needs a rebuild, which loses the disk.
+    const lab = labLayout(name, previous.index, hostCount);
+    for (const host of lab.hosts) {
+      const has = diskRelease(host);
+      const wanted = releaseOfHost(opts.releases, host.n);
+      if (has !== undefined && has !== wanted) {
+        throw new Error(
+          `lab '${name}': ${host.name} runs ${has} and --release asks for ${wanted}; ` +
+            `\`lab rebuild ${host.name} --name ${name} --release ${wanted}\` rebuilds it (its disk is lost, its SSH host keys kept), \`lab down --name ${name}\` removes the lab`,
+        );
+      }
+    }
+  }
+  const record = await claimLab(name, hostCount, opts.releases);
   const lab = labLayout(name, record.index, hostCount);
+  const releases = record.releases ?? [DEFAULT_RELEASE];
+  const hostRelease = new Map(lab.hosts.map((h) => [h.name, diskRelease(h) ?? releaseOfHost(releases, h.n)]));
   mkdirSync(lab.runDir, { recursive: true });
   if (!existsSync(lab.keyFile)) {
     await run("ssh-keygen", ["-q", "-t", "ed25519", "-N", "", "-C", `bgpmesh-lab-${name}`, "-f", lab.keyFile]);
   }
-  const image = await ensureImage(log);
-  const repo = await ensureAptRepo(image, log);
+  const images = new Map<Release, Image>();
+  const repos: AptRepo[] = [];
+  // In RELEASES' order, so the repository server's arguments do not depend on the hosts' order.
+  for (const release of (Object.keys(RELEASES) as Release[]).filter((r) => [...hostRelease.values()].includes(r))) {
+    const image = await ensureImage(release, log);
+    images.set(release, image);
+    repos.push(await ensureAptRepo(image, log));
+  }
   await ensureBridge(lab);
-  await ensureRepoServer(lab, repo);
+  await ensureRepoServer(lab, repos);
 
   for (const extra of hostsOnDisk(lab).filter((h) => h.n > hostCount)) {
     log(`removing ${extra.name} (the lab now has ${hostCount} hosts)`);
@@ -62,7 +93,7 @@ export async function labUp(name: string, hostCount: number, log: Log): Promise<
         // Whatever a crash left behind (namespace, veth, mount, cgroups, pid file) goes first.
         await stopHost(lab, host);
       }
-      await prepareHost(lab, host, image, hostsFile, pubKey, running);
+      await prepareHost(lab, host, images.get(hostRelease.get(host.name)!)!, hostsFile, pubKey, running);
       if (!running) {
         bootHost(lab, host);
         booted.push(host);
@@ -88,11 +119,17 @@ export async function labUp(name: string, hostCount: number, log: Log): Promise<
     );
   }
   const kept = hostCount - booted.length;
+  const counts = [...images.keys()].map((r) => `${[...hostRelease.values()].filter((x) => x === r).length} ${r}`).join(", ");
   log(
-    `lab '${name}' is up: ${hostCount} hosts on ${lab.subnet}, systemd running on each (${booted.length} booted, ${kept} already running) in ${elapsed().toFixed(1)}s`,
+    `lab '${name}' is up: ${hostCount} hosts (${counts}) on ${lab.subnet}, systemd running on each (${booted.length} booted, ${kept} already running) in ${elapsed().toFixed(1)}s`,
   );
   log(`inventory: ${lab.inventoryFile}`);
   return lab;
+}
+
+/** Releases cycle over the hosts: node1 gets the first, node2 the second, and so on round. */
+export function releaseOfHost(releases: Release[], n: number): Release {
+  return releases[(n - 1) % releases.length]!;
 }
 
 const arpTableFulls = () => tableFulls(existsSync("/proc/net/stat/arp_cache") ? readFileSync("/proc/net/stat/arp_cache", "utf8") : "");
@@ -156,6 +193,23 @@ export async function labCrash(name: string, hostName: string): Promise<void> {
   if (left.length > 0) throw new Error(`${hostName}: processes still alive after SIGKILL: ${left.join(" ")}`);
 }
 
+/**
+ * Reinstalls a host: powers it off, wipes its disk (keeping its SSH host keys, as an operator
+ * restoring them would) and boots it from `release`'s image (default: the one it had).
+ */
+export async function labRebuild(name: string, hostName: string, log: Log, release?: Release): Promise<void> {
+  checkLabPrerequisites();
+  const lab = knownLayout(name);
+  if (!lab) throw new Error(`no lab named '${name}'`);
+  const host = lab.hosts.find((h) => h.name === hostName);
+  if (!host) throw new Error(`lab '${name}' has no host '${hostName}' (it has ${lab.hosts.map((h) => h.name).join(", ")})`);
+  const to = release ?? diskRelease(host) ?? DEFAULT_RELEASE;
+  log(`rebuilding ${hostName} as ${to}: its disk is wiped, its SSH host keys kept`);
+  await stopHost(lab, host);
+  wipeDisk(host, to);
+  await labUp(name, lab.hosts.length, log);
+}
+
 /** What of the lab still exists on the machine: nothing, after a clean `down`. */
 export async function leftovers(lab: LabLayout): Promise<string[]> {
   const left: string[] = [];
@@ -179,7 +233,7 @@ export async function labStatus(name: string): Promise<{ lab: LabLayout; repoSer
   const hosts = await Promise.all(
     lab.hosts.map(async (h): Promise<HostReport> => {
       const running = await isRunning(lab, h);
-      const report: HostReport = { name: h.name, address: h.address, running };
+      const report: HostReport = { name: h.name, address: h.address, running, release: diskRelease(h) };
       if (running) {
         const now = await hostStateNow(lab, h);
         report.systemd = now.state;

@@ -5,12 +5,15 @@ import { join } from "node:path";
 import { z } from "zod";
 import { run } from "../util/exec.js";
 import { withDirLock } from "../util/lock.js";
+import { RELEASES, type Release } from "../fields/releases.js";
 import { LAB_ROOT, MAX_LAB_INDEX, SUBNET_PREFIX, checkLabName, labDir } from "./layout.js";
 
 const LabRecord = z.object({
   name: z.string(),
   index: z.number().int(),
   hosts: z.number().int(),
+  /** what `lab up --release` asked for, cycled over new hosts; labs made before it: bookworm */
+  releases: z.array(z.enum(Object.keys(RELEASES) as [Release, ...Release[]])).min(1).optional(),
   created: z.string(),
 });
 export type LabRecord = z.infer<typeof LabRecord>;
@@ -75,12 +78,12 @@ export function overlapsLabNet(dest: string, index: number): boolean {
 }
 
 /** The lab's record, creating it with the first free subnet when the lab is new. */
-export async function claimLab(name: string, hosts: number): Promise<LabRecord> {
+export async function claimLab(name: string, hosts: number, releases?: Release[]): Promise<LabRecord> {
   checkLabName(name);
   return withDirLock(LAB_ROOT, async () => {
     const existing = readLab(name);
     if (existing) {
-      const updated = { ...existing, hosts };
+      const updated = { ...existing, hosts, ...(releases && { releases }) };
       saveLab(updated);
       return updated;
     }
@@ -88,7 +91,7 @@ export async function claimLab(name: string, hosts: number): Promise<LabRecord> 
     const routes = await foreignRoutes();
     for (let index = 1; index <= MAX_LAB_INDEX; index++) {
       if (taken.has(index) || routes.some((r) => overlapsLabNet(r, index))) continue;
-      const record = { name, index, hosts, created: new Date().toISOString() };
+      const record = { name, index, hosts, ...(releases && { releases }), created: new Date().toISOString() };
       saveLab(record);
       return record;
     }

@@ -1,16 +1,29 @@
-// Serves a lab's apt repository on the lab bridge's address only. Started detached by `lab up`
-// and stopped by `lab down` (by pid); usage: repo-server.js DIR ADDRESS PORT
+// Serves a lab's apt repositories, one per Debian release, on the lab bridge's address only, each
+// under /RELEASE/. Started detached by `lab up` and stopped by `lab down` (by pid);
+// usage: repo-server.js ADDRESS PORT RELEASE=DIR...
 import { createServer } from "node:http";
 import finalhandler from "finalhandler";
 import serveStatic from "serve-static";
 
-const [dir, address, portText] = process.argv.slice(2);
-if (!dir || !address || !portText) {
-  console.error("usage: repo-server.js DIR ADDRESS PORT");
+const [address, portText, ...repos] = process.argv.slice(2);
+if (!address || !portText || repos.length === 0 || repos.some((r) => !/^[a-z]+=./.test(r))) {
+  console.error("usage: repo-server.js ADDRESS PORT RELEASE=DIR...");
   process.exit(2);
 }
 // apt asks for version strings like 2+b2 as 2%2bb2: serve-static decodes the whole path.
-const serve = serveStatic(dir, { index: false, dotfiles: "ignore" });
-createServer((req, res) => serve(req, res, finalhandler(req, res))).listen(Number(portText), address, () => {
-  console.log(`serving ${dir} on http://${address}:${portText}/`);
+const served = new Map(
+  repos.map((r) => {
+    const [release, dir] = [r.slice(0, r.indexOf("=")), r.slice(r.indexOf("=") + 1)];
+    return [release, serveStatic(dir, { index: false, dotfiles: "ignore" })] as const;
+  }),
+);
+createServer((req, res) => {
+  const done = finalhandler(req, res);
+  const m = /^\/([a-z]+)(\/.*)$/.exec(req.url ?? "");
+  const serve = m && served.get(m[1]!);
+  if (!m || !serve) return done(undefined);
+  req.url = m[2];
+  serve(req, res, done);
+}).listen(Number(portText), address, () => {
+  console.log(`serving ${repos.join(" ")} on http://${address}:${portText}/`);
 });

@@ -11,15 +11,19 @@ import { REPO_PORT, type LabLayout } from "./layout.js";
 const SERVER = fileURLToPath(new URL("./repo-server.js", import.meta.url));
 const pidFile = (lab: LabLayout) => join(lab.runDir, "repo.pid");
 
-export function repoServerPid(lab: LabLayout, repo?: AptRepo): number | undefined {
-  return livePid(pidFile(lab), repo ? `repo-server.js ${repo.dir} ` : "repo-server.js");
+const serverArgs = (lab: LabLayout, repos: AptRepo[]) => [lab.bridgeAddress, String(REPO_PORT), ...repos.map((r) => `${r.release}=${r.dir}`)];
+
+/** The server's pid; with `repos`, only if it serves exactly those. */
+export function repoServerPid(lab: LabLayout, repos?: AptRepo[]): number | undefined {
+  return livePid(pidFile(lab), repos ? `repo-server.js ${serverArgs(lab, repos).join(" ")}` : "repo-server.js");
 }
 
-export async function ensureRepoServer(lab: LabLayout, repo: AptRepo): Promise<void> {
-  if (repoServerPid(lab, repo) === undefined) {
+/** Serves `repos` (a lab's releases), restarting the server when it serves other ones. */
+export async function ensureRepoServer(lab: LabLayout, repos: AptRepo[]): Promise<void> {
+  if (repoServerPid(lab, repos) === undefined) {
     await stopRepoServer(lab);
     const out = openSync(join(lab.runDir, "repo.log"), "a");
-    const child = spawn(process.execPath, [SERVER, repo.dir, lab.bridgeAddress, String(REPO_PORT)], {
+    const child = spawn(process.execPath, [SERVER, ...serverArgs(lab, repos)], {
       detached: true,
       stdio: ["ignore", out, out],
     });
@@ -29,7 +33,7 @@ export async function ensureRepoServer(lab: LabLayout, repo: AptRepo): Promise<v
   }
   await waitFor(`the apt repository on ${lab.repoUrl}`, 10_000, async () => {
     try {
-      const res = await fetch(`${lab.repoUrl}Packages`, { method: "HEAD", signal: AbortSignal.timeout(1000) });
+      const res = await fetch(`${lab.repoUrl}${repos[0]!.release}/Packages`, { method: "HEAD", signal: AbortSignal.timeout(1000) });
       return res.ok ? true : undefined;
     } catch {
       return undefined;

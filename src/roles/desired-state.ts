@@ -1,3 +1,4 @@
+import { DEFAULT_RELEASE, releaseVars } from "../fields/releases.js";
 import type { DesiredHost, Handler, Resource } from "../model/resource.js";
 import { kindOf } from "../resources/registry.js";
 import { InventoryError, type Inventory } from "../inventory/index.js";
@@ -10,15 +11,18 @@ import type { Project } from "./model.js";
  * order) with `when:` applied and every template rendered with its variables, and its roles' handlers.
  * The first problem is an InventoryError naming the role file or template and line; none holds a secret.
  *
+ * `facts`: the host's own, as template variables (fields/releases.ts releaseVars); before the host
+ * has told its release, the default release's.
+ *
  * `only`: a host in the run for one duty (src/mesh/also-needed.ts) gets only the resources tagged
  * with it and the handlers they notify (or that carry the tag); nothing else of its roles is even
  * rendered, so neither the rest of its plan nor the run's -e values reach it.
  */
-export function desiredState(project: Project, inv: Inventory, host: string, only?: string): DesiredHost {
+export function desiredState(project: Project, inv: Inventory, host: string, only?: string, facts?: Record<string, unknown>): DesiredHost {
   const table = hostTable(project, inv);
   const roles = table.roles.get(host);
   if (!roles) throw new InventoryError({ file: inv.file, line: 0, column: 0, host }, `unknown host '${host}'`);
-  const scope = table.scope(host);
+  const scope = table.scope(host, facts ?? releaseVars(DEFAULT_RELEASE));
   const resources: Resource[] = [];
   const byPath = new Map<string, Resource>();
   const handlers = new Map<string, Handler>();

@@ -25,7 +25,8 @@ export interface HostTable {
   values: Map<string, Record<string, unknown>>;
   /** masks every secret of the inventory and of every role's defaults */
   redactor: Redactor;
-  scope(host: string): RenderScope;
+  /** `facts`: what the host told of itself (its release), as template variables; they win over the inventory's, as Ansible's facts do */
+  scope(host: string, facts?: Record<string, unknown>): RenderScope;
 }
 
 const tables = new WeakMap<Project, WeakMap<Inventory, HostTable>>();
@@ -74,8 +75,9 @@ function buildTable(project: Project, inv: Inventory): HostTable {
   redactor.add(projectSecrets(project));
   const scopes = new Map<string, RenderScope>();
 
-  const scope = (host: string): RenderScope => {
-    const known = scopes.get(host);
+  const scope = (host: string, facts: Record<string, unknown> = {}): RenderScope => {
+    const key = `${host}\0${JSON.stringify(facts)}`;
+    const known = scopes.get(key);
     if (known) return known;
     const own = hostvars[host] as Record<string, unknown>;
     const hostRoles = roles.get(host) ?? [];
@@ -91,14 +93,14 @@ function buildTable(project: Project, inv: Inventory): HostTable {
     const s: RenderScope = {
       host,
       // fromEntries keeps a variable named __proto__ as data.
-      context: Object.fromEntries([...Object.entries(own), ...Object.entries(magic)]),
+      context: Object.fromEntries([...Object.entries(own), ...Object.entries(facts), ...Object.entries(magic)]),
       secretValues,
       redactor,
       undefinedHint: hostRoles.length
         ? `(not set by the inventory, -e, or the role defaults of ${hostRoles.join(", ")})`
         : "(not set by the inventory or -e)",
     };
-    scopes.set(host, s);
+    scopes.set(key, s);
     return s;
   };
   return { roles, values, redactor, scope };

@@ -10,6 +10,7 @@ import type { DesiredHost } from "../../../src/model/resource.js";
 import type { CertificateResource } from "../../../src/resources/certificate.js";
 import { parseProbe } from "../../../src/engine/observed.js";
 import { planHost } from "../../../src/engine/plan.js";
+import { FACTS_SCRIPT } from "../../../src/engine/facts.js";
 import { probeScript } from "../../../src/engine/probe-script.js";
 import { describeCertificate, loadOrCreateCa, signRequest, type Ca } from "../../../src/pki/ca.js";
 import { localTransport } from "../../../src/transport/local.js";
@@ -40,7 +41,7 @@ function host(extra: Partial<CertificateResource> = {}): DesiredHost {
 }
 
 async function plan(d: DesiredHost, now = new Date()) {
-  const probe = await run("sh", ["-c", probeScript(d, `${dir}/journal`)]);
+  const probe = await run("sh", ["-c", FACTS_SCRIPT + "\n" + probeScript(d, `${dir}/journal`)]);
   return planHost(d, parseProbe(probe.stdout), () => false, now);
 }
 

@@ -9,6 +9,7 @@ import type { FileResource } from "../../../src/resources/file.js";
 import { applyScripts, parseApplyOutput, phaseEnd } from "../../../src/engine/apply-script.js";
 import { parseProbe } from "../../../src/engine/observed.js";
 import { hasChanges, planHost } from "../../../src/engine/plan.js";
+import { FACTS_SCRIPT } from "../../../src/engine/facts.js";
 import { probeScript } from "../../../src/engine/probe-script.js";
 import { run } from "../../../src/util/exec.js";
 
@@ -28,7 +29,7 @@ function host(resources: DesiredHost["resources"]): DesiredHost {
 const journal = () => `${dir}/journal`;
 
 async function probe(d: DesiredHost) {
-  const r = await run("sh", ["-c", probeScript(d, journal())]);
+  const r = await run("sh", ["-c", FACTS_SCRIPT + "\n" + probeScript(d, journal())]);
   return parseProbe(r.stdout);
 }
 

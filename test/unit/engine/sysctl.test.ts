@@ -9,6 +9,7 @@ import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { applyScripts, parseApplyOutput } from "../../../src/engine/apply-script.js";
 import { parseProbe } from "../../../src/engine/observed.js";
 import { hasChanges, planHost } from "../../../src/engine/plan.js";
+import { FACTS_SCRIPT } from "../../../src/engine/facts.js";
 import { probeScript } from "../../../src/engine/probe-script.js";
 import type { DesiredHost } from "../../../src/model/resource.js";
 import { desiredState } from "../../../src/roles/index.js";
@@ -27,7 +28,7 @@ async function desired(value: string): Promise<DesiredHost> {
 }
 
 async function plan(d: DesiredHost) {
-  const probe = await inNs(probeScript(d, `${dir}/journal`));
+  const probe = await inNs(FACTS_SCRIPT + "\n" + probeScript(d, `${dir}/journal`));
   return planHost(d, parseProbe(probe.stdout), () => false);
 }
 
