@@ -34,8 +34,15 @@ export const runCommand: Runner = (argv, timeoutMs = 20_000) =>
     });
   });
 
+// Lines that never say why a command failed: birdc's banner ("BIRD 3.1.8 ready.") and BIRD's
+// config warnings. BIRD 2.17 and 3 warn "Missing authentication option, assuming MD5" for every
+// session with a password (the `authentication md5` that would silence it is unknown to 2.0.12),
+// so a refused peers.conf's first stderr line was a warning, not its error.
+const NOT_A_REASON = [/^BIRD \S+ ready\.$/, /<WARN>/, /^Reading configuration from /];
+
 /** The first meaningful line of a failed command's output, for a log line. */
 export function failureLine(r: RunResult): string {
-  const out = `${r.stderr}\n${r.stdout}`.split("\n").map((l) => l.trim()).find((l) => l.length > 0);
+  const lines = `${r.stderr}\n${r.stdout}`.split("\n").map((l) => l.trim()).filter((l) => l.length > 0);
+  const out = lines.find((l) => !NOT_A_REASON.some((re) => re.test(l))) ?? lines[0];
   return [r.error, out?.slice(0, 200)].filter(Boolean).join(": ");
 }

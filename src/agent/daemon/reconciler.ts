@@ -231,9 +231,11 @@ export class Reconciler {
           this.owed.bird = false;
           log.info("reconfigured BIRD");
           for (const session of reloadIn) {
-            const rr = await run(reloadInArgv(session));
+            // The configure's reply says which BIRD it is: BIRD 3 names the command `reload filters in`.
+            const argv = reloadInArgv(session, r.stdout);
+            const rr = await run(argv);
             if (rr.ok) log.info(`routes of ${session} filtered again (its import filter changed)`);
-            else log.warn(`birdc reload in ${session} failed: ${failureLine(rr)}`);
+            else log.warn(`${argv.slice(0, -1).join(" ")} ${session} failed: ${failureLine(rr)}`);
           }
         } else log.warn(`birdc configure failed, will retry: ${failureLine(r)}`);
       }

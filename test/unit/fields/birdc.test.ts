@@ -1,6 +1,6 @@
 import { describe, expect, it } from "vitest";
 import { channelSum, countEstablished, parseShowProtocols, parseShowProtocolsAll, totalFiltered } from "../../../src/fields/birdc.js";
-import { BIRD2_ALL, BIRD3_ALL } from "./show-protocols-all.js";
+import { BIRD2_ALL, BIRD318_ALL, BIRD3_ALL } from "./show-protocols-all.js";
 
 // As printed by BIRD 2.0.12 on a lab host.
 const OUTPUT = `BIRD 2.0.12 ready.
@@ -62,6 +62,19 @@ describe("birdc show protocols all", () => {
     ]);
     expect(channelSum(all[0]!, "imported")).toBe(3);
     expect(totalFiltered(all)).toBe(3);
+  });
+
+  it("reads real BIRD 3.1.8 output (Debian 13's bird3)", () => {
+    const all = parseShowProtocolsAll(BIRD318_ALL);
+    expect(all).toEqual([
+      { name: "peer_nodeb", established: true, channels: v4(2, 1, 1) },
+      { name: "peer_nodec", established: false, channels: v4(0, 0, 0) },
+    ]);
+    expect(totalFiltered(all)).toBe(1);
+    expect(parseShowProtocols(BIRD318_ALL)).toEqual([
+      { name: "peer_nodeb", established: true },
+      { name: "peer_nodec", established: false },
+    ]);
   });
 
   it("gives the same sessions as show protocols does", () => {

@@ -238,3 +238,150 @@ peer_node3 BGP        ---        start  09:12:40.118  Active        Socket: Conn
     IGP IPv4 table: master4
 
 `;
+
+/**
+ * Real output of BIRD 3.1.8 (Debian 13's bird3 package), `birdc -r show protocols all`: two bird3
+ * daemons in network namespaces on 10.99.99.0/29, bird.conf from templates/bird/bird.conf.njk and
+ * the agent's session lines (hold/keepalive, graceful restart, bfd graceful, password, an
+ * allocation filter with `import keep filtered on`, receive and import limits).
+ * peer_nodeb: Established, 3 prefixes sent, 2 accepted and 1 refused;
+ * peer_nodec: nobody at its address (Active, channel DOWN: no Routes line).
+ */
+export const BIRD318_ALL = `BIRD 3.1.8 ready.
+Access restricted
+Name       Proto      Table      State  Since         Info
+kernel1    Kernel     master4    up     13:18:54.635  
+  Created:            13:18:54.635
+  Channel ipv4
+    State:          UP
+    Import state:   UP
+    Export state:   READY
+    Table:          master4
+    Preference:     10
+    Input filter:   REJECT
+    Output filter:  (unnamed)
+    Routes:         0 imported, 2 exported, 0 preferred
+    Route change stats:     received   rejected   filtered    ignored   RX limit      limit   accepted
+      Import updates:              0          0          0          0          0          0          0
+      Import withdraws:            0          0        ---          0        ---        ---          0
+      Export updates:              4          0          2          0        ---          0          2
+      Export withdraws:            0        ---        ---          0        ---        ---          0
+
+bgpmesh_static Static     master4    up     13:18:54.635  
+  Created:            13:18:54.635
+  Channel ipv4
+    State:          UP
+    Import state:   UP
+    Export state:   DOWN
+    Table:          master4
+    Preference:     200
+    Input filter:   ACCEPT
+    Output filter:  REJECT
+    Routes:         1 imported, 0 exported, 1 preferred
+    Route change stats:     received   rejected   filtered    ignored   RX limit      limit   accepted
+      Import updates:              1          0          0          0          0          0          1
+      Import withdraws:            0          0        ---          0        ---        ---          0
+      Export updates:              0          0          0          0        ---          0          0
+      Export withdraws:            0        ---        ---          0        ---        ---          0
+
+bfd1       BFD        ---        up     13:18:54.635  
+  Created:            13:18:54.635
+
+peer_nodeb BGP        ---        up     13:18:56.340  Established   
+  Created:            13:18:54.635
+  BGP state:          Established
+    Neighbor address: 10.99.99.2
+    Neighbor AS:      65000
+    Local AS:         65000
+    Neighbor ID:      10.99.99.2
+    Local capabilities
+      Multiprotocol
+        AF announced: ipv4
+      Route refresh
+      Graceful restart
+        Restart time: 60
+        AF supported: ipv4
+        AF preserved:
+      4-octet AS numbers
+      Enhanced refresh
+      Long-lived graceful restart
+    Neighbor capabilities
+      Multiprotocol
+        AF announced: ipv4
+      Route refresh
+      Graceful restart
+        Restart time: 60
+        AF supported: ipv4
+        AF preserved:
+      4-octet AS numbers
+      Enhanced refresh
+      Long-lived graceful restart
+    Session:          internal route-reflector AS4
+    Source address:   10.99.99.1
+    Hold timer:       56.687/90
+    Keepalive timer:  12.866/30
+    TX pending:       0 bytes
+    Send hold timer:  138.669/180
+  Channel ipv4
+    State:          UP
+    Import state:   UP
+    Export state:   READY
+    Table:          master4
+    Preference:     100
+    Input filter:   (unnamed)
+    Output filter:  bgpmesh_export
+    Receive limit:  2000
+      Action:       block
+    Import limit:   1000
+      Action:       block
+    Routes:         2 imported, 1 filtered, 1 exported, 2 preferred
+    Route change stats:     received   rejected   filtered    ignored   RX limit      limit   accepted
+      Import updates:              3          0          1          0          0          0          2
+      Import withdraws:            0          0        ---          1        ---        ---          0
+      Export updates:              4          2          1          0        ---          0          1
+      Export withdraws:            0        ---        ---          0        ---        ---          0
+    BGP Next hop:   10.99.99.1
+    Pending 0 attribute sets with total 0 prefixes to send
+
+peer_nodec BGP        ---        start  13:18:54.635  Active        Socket: No route to host
+  Created:            13:18:54.635
+  BGP state:          Active
+    Neighbor address: 10.99.99.3
+    Neighbor AS:      65000
+    Local AS:         65000
+    Connect delay:    0.591/2
+    Last error:       Socket: No route to host
+  Channel ipv4
+    State:          DOWN
+    Import state:   DOWN
+    Export state:   DOWN
+    Table:          master4
+    Preference:     100
+    Input filter:   (unnamed)
+    Output filter:  bgpmesh_export
+    Receive limit:  2000
+      Action:       block
+    Import limit:   1000
+      Action:       block
+
+device1    Device     ---        up     13:18:54.635  
+  Created:            13:18:54.635
+
+direct1    Direct     ---        up     13:18:54.635  
+  Created:            13:18:54.635
+  Channel ipv4
+    State:          UP
+    Import state:   UP
+    Export state:   DOWN
+    Table:          master4
+    Preference:     240
+    Input filter:   ACCEPT
+    Output filter:  REJECT
+    Routes:         1 imported, 0 exported, 1 preferred
+    Route change stats:     received   rejected   filtered    ignored   RX limit      limit   accepted
+      Import updates:              1          0          0          0          0          0          1
+      Import withdraws:            0          0        ---          0        ---        ---          0
+      Export updates:              0          0          0          0        ---          0          0
+      Export withdraws:            0        ---        ---          0        ---        ---          0
+
+`;

@@ -87,6 +87,16 @@ describe("Reconciler", () => {
     expect(f.calls).toEqual([expect.stringMatching(STAGED_CHECK), "birdc configure", "birdc reload in peer_node2"]);
   });
 
+  it("with BIRD 3 the changed session's routes are filtered again with `reload filters in`", async () => {
+    const bird3: RunResult = { ok: true, code: 0, stdout: "BIRD 3.1.8 ready.\nReading configuration from /etc/bird/bird.conf\nReconfiguration in progress\n", stderr: "" };
+    const f = fakeRun({ "birdc configure": bird3 });
+    const r = make(f.run);
+    await r.reconcile([entry("node2", 2)]);
+    f.calls.length = 0;
+    await r.reconcile([entry("node2", 2, { meshAddress: "10.0.0.22" })]);
+    expect(f.calls).toEqual([expect.stringMatching(STAGED_CHECK), "birdc configure", "birdc reload filters in peer_node2"]);
+  });
+
   it("keeps a failed reload owed and retries it without rewriting files", async () => {
     const down = fakeRun({ "birdc configure": DOWN, "systemctl reload": DOWN });
     const metrics = new AgentMetrics(false);
