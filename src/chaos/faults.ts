@@ -15,7 +15,10 @@ export type FaultKind =
   | "isolate"
   | "split"
   | "loss"
-  | "slow-link";
+  | "slow-link"
+  // Not a fault but the same measurement: a node reinstalled (another Debian release), then
+  // applied. Made by rebuildFault, never picked at random.
+  | "rebuild";
 
 export const FAULT_KINDS: readonly FaultKind[] = ["agent-kill", "bird-restart", "tinc-restart", "etcd-kill", "etcd-leader-kill", "crash", "reboot", "partition-pair", "isolate", "split", "loss", "slow-link"];
 
@@ -81,6 +84,25 @@ const involving = (hosts: readonly string[]) => (from: string, to: string) => ho
 /** What the faults need on every host: nftables, from the lab's repository. */
 export async function prepareChaos(lab: ChaosLab): Promise<void> {
   await Promise.all(lab.hosts.map((h) => sshIn(lab, h.name, "command -v nft >/dev/null || { apt-get -q update >/dev/null && DEBIAN_FRONTEND=noninteractive apt-get -q -y install nftables >/dev/null; }")));
+}
+
+/**
+ * Moving a node to another Debian release the way docs/operations.md says: the host is
+ * reinstalled (`lab rebuild`: a new disk, the same SSH host keys) and the inventory applied again.
+ * Its own pings and routes go while it is down; nobody else's may.
+ */
+export function rebuildFault(lab: ChaosLab, host: string, release: string, inventory: string, applyArgs: string[] = []): Fault {
+  return {
+    kind: "rebuild",
+    victims: [host],
+    holdSeconds: 0,
+    excused: involving([host]),
+    inject: () => labCli("rebuild", host, "--name", lab.name, "--release", release),
+    heal: async () => {
+      const r = await tool(["apply", "-i", inventory, ...applyArgs, "--no-color"], 600_000);
+      if (r.code !== 0) throw new Error(`apply after rebuilding ${host} exited ${r.code}:\n${(r.stdout + r.stderr).trim().slice(-1500)}`);
+    },
+  };
 }
 
 /** The etcd member that leads now, asked of the first member that answers. */
@@ -172,6 +194,8 @@ export function makeFault(lab: ChaosLab, kind: FaultKind, victims: string[], hol
         inject: async () => void (await sshIn(lab, a, nftInput("numgen random mod 100 < 20 drop"))),
         heal: async () => void (await sshIn(lab, a, HEAL_UNDERLAY)),
       };
+    case "rebuild":
+      throw new Error("a rebuild needs an inventory to apply: rebuildFault()");
     case "slow-link":
       // Everything the host sends queues behind 256 kbit/s, up to 300 ms.
       return {

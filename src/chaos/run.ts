@@ -72,7 +72,7 @@ export async function runFault(
   const v = await verifyConverged(inventory, opts.verifyWaitSeconds ?? 180);
   const converged = now();
   // A host that went down took its probe stream with it.
-  if (fault.kind === "crash" || fault.kind === "reboot") for (const h of fault.victims) probe.restart(h);
+  if (fault.kind === "crash" || fault.kind === "reboot" || fault.kind === "rebuild") for (const h of fault.victims) probe.restart(h);
   // The last samples before `converged` are still on their way.
   await sleep(1500);
   const lost = lostPings(probe.pings, start, converged);

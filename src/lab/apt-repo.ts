@@ -42,7 +42,8 @@ export async function ensureAptRepo(image: Image, log: (msg: string) => void): P
     .slice(0, 12);
   const dir = join(reposDir(), key);
   if (existsSync(join(dir, COMPLETE))) return { release: image.release, key, dir, packages };
-  return withDirLock(reposDir(), async () => {
+  // One lock per repository: each release's is built side by side (its apt state is its own).
+  return withDirLock(join(reposDir(), ".locks", key), async () => {
     if (existsSync(join(dir, COMPLETE))) return { release: image.release, key, dir, packages };
     log(`downloading ${packages.length} packages of ${image.release} and their dependencies into the lab's apt repository`);
     const tmp = `${dir}.building`;

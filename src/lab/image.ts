@@ -37,7 +37,8 @@ export async function ensureImage(release: Release, log: (msg: string) => void):
   const key = imageKey(release);
   const dir = join(imagesDir(), key);
   if (existsSync(join(dir, COMPLETE))) return { key, dir, release };
-  return withDirLock(imagesDir(), async () => {
+  // One lock per image: two releases build side by side (the lab tests start both at once).
+  return withDirLock(join(imagesDir(), ".locks", key), async () => {
     if (existsSync(join(dir, COMPLETE))) return { key, dir, release };
     const tmp = `${dir}.building`;
     rmSync(tmp, { recursive: true, force: true });

@@ -126,6 +126,20 @@ describe("lab up", () => {
     expect(after).toEqual(bootIds);
   });
 
+  it("shows each host's release; asking for another release is refused, naming lab rebuild, and changes nothing", async () => {
+    const status = await cliOk("lab", "status", "--name", NAME);
+    expect(status).toMatch(/^HOST\s+ADDRESS\s+RELEASE\s+STATE/m);
+    for (const h of lab.hosts) expect(status).toMatch(new RegExp(`^${h.name}\\s+${h.address.replace(/\./g, "\\.")}\\s+bookworm\\s+running`, "m"));
+    const bootIds = await Promise.all(lab.hosts.map((h) => sshOk(lab, h.name, "cat /proc/sys/kernel/random/boot_id")));
+    const r = await cli("lab", "up", "--name", NAME, "--hosts", "3", "--release", "bookworm,trixie");
+    expect(r.code).toBe(1);
+    expect(r.stderr).toContain(`lab '${NAME}': node2 runs bookworm and --release asks for trixie; \`lab rebuild node2 --name ${NAME} --release trixie\` rebuilds it`);
+    expect(await Promise.all(lab.hosts.map((h) => sshOk(lab, h.name, "cat /proc/sys/kernel/random/boot_id")))).toEqual(bootIds);
+    const bad = await cli("lab", "up", "--name", NAME, "--release", "sid");
+    expect(bad.code).not.toBe(0);
+    expect(bad.stderr).toContain("'sid' is not a release this tool supports: bookworm, trixie");
+  });
+
   it("grows and shrinks to the number of hosts asked for", async () => {
     expect(await cliOk("lab", "up", "--name", NAME, "--hosts", "4")).toContain("1 booted, 3 already running");
     expect((await labInfo(NAME)).hosts.map((h) => h.running)).toEqual([true, true, true, true]);

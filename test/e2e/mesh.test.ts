@@ -1,5 +1,7 @@
-// The mesh roles on real lab hosts: an etcd cluster (rolling restarts that keep quorum), tinc with
-// keys made on the hosts, BIRD with a validated config; idempotence, clients, refusals, secrets.
+// The mesh roles on real lab hosts of Debian 13 (trixie: BIRD 3, etcd 3.5, nodejs 20; the other
+// lab tests run Debian 12, and chaos.test.ts a mix): an etcd cluster (rolling restarts that keep
+// quorum), tinc with keys made on the hosts, BIRD with a validated config; idempotence, clients,
+// refusals, secrets.
 import { readFileSync, writeFileSync } from "node:fs";
 import { join } from "node:path";
 import { describe, expect, it } from "vitest";
@@ -40,10 +42,15 @@ const three = ["node1", "node2", "node3"];
 // As the host itself: the etcd_client role's settings (its certificate, the cluster's endpoints).
 const etcdctl = (args: string) => `set -a; . /etc/bgpmesh/etcd.env; set +a; etcdctl ${args}`;
 
-labPerFile(NAME, 5, (l, w) => {
-  lab = l;
-  work = w;
-});
+labPerFile(
+  NAME,
+  5,
+  (l, w) => {
+    lab = l;
+    work = w;
+  },
+  { release: "trixie" },
+);
 
 describe("a three-host mesh", () => {
   it("plan on fresh hosts lists every file that will be written", async () => {
@@ -87,6 +94,13 @@ describe("a three-host mesh", () => {
       expect(await sshOk(lab, h, "head -1 /etc/tinc/bgpmesh/rsa_key.pub")).toBe("-----BEGIN RSA PUBLIC KEY-----\n");
     }
     expect(addresses.size).toBe(3);
+    // Debian 13's own: the bird3 package (the role's choice for trixie), etcd 3.5, nodejs 20 for the agent.
+    for (const h of three) {
+      expect(await sshOk(lab, h, "dpkg-query -W -f='${db:Status-Abbrev} ${Package}\\n' 'bird*' 2>/dev/null | awk '$1 == \"ii\" { print $2 }'")).toBe("bird3\n");
+      expect(await sshOk(lab, h, "bird --version 2>&1")).toMatch(/^BIRD version 3\.\d+/);
+      expect(await sshOk(lab, h, "etcd --version | head -1")).toMatch(/^etcd Version: 3\.5\./);
+      expect(await sshOk(lab, h, "node --version")).toMatch(/^v20\./);
+    }
   });
 
   it("a second apply changes nothing; plan shows nothing", async () => {
