@@ -1,7 +1,7 @@
 import { spawnSync } from "node:child_process";
 import { Command, InvalidArgumentError } from "commander";
 import { DEFAULT_RELEASE, parseReleaseList, RELEASES, type Release } from "../fields/releases.js";
-import { labCrash, labDown, labDownAll, labRebuild, labStatus, labUp } from "../lab/lab.js";
+import { labCache, labCrash, labDown, labDownAll, labRebuild, labStatus, labUp } from "../lab/lab.js";
 import { checkLabName, MAX_HOSTS } from "../lab/layout.js";
 import { checkLabPrerequisites } from "../lab/preflight.js";
 import { readLab } from "../lab/registry.js";
@@ -57,6 +57,14 @@ export function labCommand(): Command {
     )
     .action(async (opts: { name: string; hosts: number; release?: Release[] }) => {
       await labUp(opts.name, opts.hosts, log, { releases: opts.release });
+    });
+
+  lab
+    .command("cache")
+    .description("build (once) the image and package repository of each release, side by side, without booting a host")
+    .option("--release <list>", `releases, comma-separated: ${Object.keys(RELEASES).join(", ")}`, releaseList, [DEFAULT_RELEASE])
+    .action(async (opts: { release: Release[] }) => {
+      await labCache(opts.release, log);
     });
 
   lab

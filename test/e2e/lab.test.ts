@@ -135,6 +135,8 @@ describe("lab up", () => {
     expect(r.code).toBe(1);
     expect(r.stderr).toContain(`lab '${NAME}': node2 runs bookworm and --release asks for trixie; \`lab rebuild node2 --name ${NAME} --release trixie\` rebuilds it`);
     expect(await Promise.all(lab.hosts.map((h) => sshOk(lab, h.name, "cat /proc/sys/kernel/random/boot_id")))).toEqual(bootIds);
+    // Both releases' images and repositories are cached (scripts/test.sh builds them first): nothing to build.
+    expect(await cliOk("lab", "cache", "--release", "bookworm,trixie")).toMatch(/images and package repositories of bookworm, trixie ready in \d+\.\ds/);
     const bad = await cli("lab", "up", "--name", NAME, "--release", "sid");
     expect(bad.code).not.toBe(0);
     expect(bad.stderr).toContain("'sid' is not a release this tool supports: bookworm, trixie");
