@@ -49,14 +49,15 @@ export function labCommand(): Command {
     .command("up")
     .description("build (once) and boot a lab; running it again converges to the same hosts")
     .option(...nameOption)
-    .option("--hosts <n>", "number of hosts", hostCount, 3)
+    .option("--hosts <n>", "number of hosts (default: as many as the lab has, 3 for a new lab)", hostCount)
     .option(
       "--release <list>",
       `Debian release of new hosts, or a comma-separated list cycled over them (node1 the first, node2 the second…): ${Object.keys(RELEASES).join(", ")}; default: the lab's own, ${DEFAULT_RELEASE} for a new lab`,
       releaseList,
     )
-    .action(async (opts: { name: string; hosts: number; release?: Release[] }) => {
-      await labUp(opts.name, opts.hosts, log, { releases: opts.release });
+    .action(async (opts: { name: string; hosts?: number; release?: Release[] }) => {
+      // Without --hosts a running lab keeps its size: `lab up` after a crash must not remove hosts.
+      await labUp(opts.name, opts.hosts ?? readLab(opts.name)?.hosts ?? 3, log, { releases: opts.release });
     });
 
   lab
