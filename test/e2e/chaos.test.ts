@@ -3,7 +3,7 @@
 // a fleet being moved), with a traffic probe running all along: every host pings every other
 // node's mesh address and samples BIRD's kernel routes and its sessions every 0.2 s
 // (src/chaos/probe.ts). First the maintenance an operator does (an agent restart, an apply that
-// restarts every agent, a BIRD package upgrade): nothing may drop. Then one fault each of four
+// restarts every agent, a BIRD package upgrade): nothing may drop. Then one fault each of two
 // kinds: after each heals, the mesh converges by itself with nothing left owed, and a fault on one
 // node costs no other pair an outage. Last, node3 (an etcd member) moves from Debian 12 to 13 by
 // a rebuild and an apply, and nobody else loses a route. bench/chaos.mjs runs all twelve fault
@@ -133,16 +133,14 @@ describe("hitless operations", () => {
   });
 });
 
-describe("the chaos suite: faults of four kinds, each healed", () => {
-  // node4 is the mesh's node outside etcd. BIRD restarts on a Debian 12 node here (BIRD 2), after
-  // the BIRD 3 upgrade above. The kinds left out here (agent-kill: the hitless tests above;
-  // etcd-kill, reboot, loss, slow-link, isolate, partition-pair, split) run in bench/chaos.mjs,
-  // which keeps npm test within its time.
+describe("the chaos suite: faults of two kinds, each healed", () => {
+  // BIRD restarts on a Debian 12 node here (BIRD 2), after the BIRD 3 upgrade above. The kinds
+  // left out here (agent-kill: the hitless tests above; tinc-restart, crash, etcd-kill, reboot,
+  // loss, slow-link, isolate, partition-pair, split) run in bench/chaos.mjs: npm test must stay
+  // within 30 minutes on 2 cores, and the move to Debian 13 below costs more than they did.
   const cases: { kind: FaultKind; victims: () => Promise<string[]>; noOtherLoss: boolean }[] = [
     { kind: "bird-restart", victims: async () => ["node3"], noOtherLoss: true },
-    { kind: "tinc-restart", victims: async () => ["node4"], noOtherLoss: true },
     { kind: "etcd-leader-kill", victims: async () => [await etcdLeader(chaosLab)], noOtherLoss: true },
-    { kind: "crash", victims: async () => ["node4"], noOtherLoss: true },
   ];
   for (const c of cases) {
     it(`${c.kind}: converges after the heal with nothing owed${c.noOtherLoss ? "; no other pair has an outage or loses a route" : ""}`, async () => {

@@ -39,7 +39,9 @@ ${extra}`,
 }
 
 // The repository's own site.yml: the shipped plays, plus a role of its own whose one command is
-// slow and leaves a line per run, to see a push wait for a pull and nothing run twice.
+// slow and leaves a line per run, to see a push wait for a pull and nothing run twice. A run with
+// a mark other than 0 holds until the test opens its gate (/var/tmp/slow-gate-<mark>, at most
+// 120 s): a fixed sleep let a loaded machine's push arrive after the pull had finished.
 const SITE = `- hosts: etcd
   roles: [pki, etcd]
 - hosts: mesh
@@ -52,7 +54,7 @@ const SLOW_ROLE = `defaults:
 resources:
   - command:
       name: slow step
-      run: "sleep 5 && echo {{ slow_mark }} >> /var/tmp/slow.log && touch /var/tmp/slow-{{ slow_mark }}"
+      run: "{% if slow_mark == '0' %}sleep 5{% else %}i=0; while [ ! -e /var/tmp/slow-gate-{{ slow_mark }} ] && [ $i -lt 1200 ]; do sleep 0.1; i=$((i+1)); done{% endif %} && echo {{ slow_mark }} >> /var/tmp/slow.log && touch /var/tmp/slow-{{ slow_mark }}"
       creates: "/var/tmp/slow-{{ slow_mark }}"
 `;
 
@@ -145,7 +147,7 @@ describe("pull mode", () => {
     await commit("inventory.yml", inventoryText("        bgp_announce: [192.0.2.0/26, 198.51.100.0/24]\n        slow_mark: '1'\n"), "slow step 1");
     const cursor = await journalCursor();
     await sshOk(lab, "node1", "systemctl start --no-block bgpmesh-pull.service");
-    // The pull holds the lock from its probe to its end; the slow step takes 5 s of that.
+    // The pull holds the lock from its probe to its end; the slow step holds it until the gate opens.
     for (let i = 0; i < 100; i++) {
       if (/node1: applying/.test(await journalSince(cursor))) break;
       await new Promise((r) => setTimeout(r, 100));
@@ -153,6 +155,7 @@ describe("pull mode", () => {
     const impatient = await push("--lock-timeout", "1");
     expect(impatient.code).toBe(1);
     expect(impatient.stdout + impatient.stderr).toMatch(/another apply or pull holds the host lock \(\/run\/bgpmesh\.lock\): pull from node1 \(pid \d+\) since/);
+    await sshOk(lab, "node1", "touch /var/tmp/slow-gate-1");
     const report = join(repo, "..", "push.json");
     const patient = await push("--json", report);
     expect(patient.code, patient.stderr).toBe(0);
