@@ -1,6 +1,7 @@
 // tinc's own settings, as the provisioner checks them in the inventory and the agent in its config.
 import { z } from "zod";
 import { isUnicastIpv4 } from "./ipv4.js";
+import { isUnicastIpv6 } from "./ipv6.js";
 import { isDnsName, isLocalhostName } from "./names.js";
 import { doubledPerDoubling, type SizeBase } from "./mesh-size.js";
 
@@ -25,8 +26,9 @@ export function defaultKeyExpire(nodes: number): number {
 /**
  * Where tinc connects to: written as `Address = ...`, resolved by tinc. Never this host itself:
  * loopback addresses are not unicast here, and `localhost` names are refused (tinc would dial itself).
+ * An IPv6 address is bare (tinc's host file has the port on its own line) and in its shortest form.
  */
 export const endpointAddressField = z
   .string()
-  .refine((s) => isUnicastIpv4(s) || isDnsName(s), { error: "must be a unicast IPv4 address or a DNS name" })
+  .refine((s) => isUnicastIpv4(s) || isUnicastIpv6(s) || isDnsName(s), { error: "must be a unicast IPv4 address, an IPv6 address in its shortest form or a DNS name" })
   .refine((s) => !isLocalhostName(s), { error: "must not be a localhost name: tinc would connect to itself" });
