@@ -9,11 +9,11 @@
 // `birdc configure` on the reflectors: the one dynamic BGP saves. `birdc configure` adds the new
 // protocol and keeps every unchanged session (bench/bird-configure.mjs measures it at 100 and
 // 200 peers).
-import type { Allocation } from "./allocations.js";
+import type { Allocation, Allocation6 } from "./allocations.js";
 import type { AgentConfig } from "./config.js";
 import { BIRD_PASSWORD, birdProtocolName } from "../fields/bird.js";
 import { bgpRole, hasSession, type BgpRole } from "../fields/topology.js";
-import type { PeerRecord } from "./record.js";
+import type { PeerRecord, PeerRecord6 } from "./record.js";
 
 /**
  * How this node peers with one other: `peer` in a full mesh, `to-reflector` from a client,
@@ -25,7 +25,11 @@ export type SessionKind = "peer" | "to-reflector" | "rr-client" | "reflector-pee
 export const REFLECTING_KINDS: ReadonlySet<SessionKind> = new Set(["to-reflector", "rr-client", "reflector-peer"]);
 
 export interface BgpSession {
+  /** the peer's name */
   name: string;
+  /** the BGP protocol's name: one session per peer and family */
+  protocol: string;
+  family: 4 | 6;
   kind: SessionKind;
   /** the whole `protocol bgp … { … }` line */
   line: string;
@@ -43,10 +47,39 @@ export const RECEIVE_LIMIT = 2000;
 export const REFLECTED_IMPORT_LIMIT = 100_000;
 export const REFLECTED_RECEIVE_LIMIT = 200_000;
 
-/** The filter of routes a reflector passes on: each in its owner's allocation, with its owner as next hop. */
-const REFLECTED_FILTER = "bgpmesh_reflected";
-/** The export of a reflector: its own prefixes (as bgpmesh_export in bird.conf) and the routes it reflects. */
-const REFLECT_EXPORT = "bgpmesh_reflect";
+/**
+ * What differs between an IPv4 and an IPv6 session: the channel, bird.conf's template and static
+ * protocol, and the names of the filters in peers.conf. The IPv4 names are those from before IPv6,
+ * so an IPv4 mesh's peers.conf stays byte for byte what it was.
+ */
+interface FamilyNames {
+  channel: "ipv4" | "ipv6";
+  template: string;
+  /** the filter of routes a reflector passes on: each in its owner's allocation, with its owner as next hop */
+  reflected: string;
+  /** the export of a reflector: its own prefixes (as bird.conf's export filter) and the routes it reflects */
+  reflect: string;
+  /** bird.conf's static protocol of this node's own prefixes */
+  ownStatic: string;
+}
+
+const FAMILY: Record<4 | 6, FamilyNames> = {
+  4: { channel: "ipv4", template: "mesh_peer", reflected: "bgpmesh_reflected", reflect: "bgpmesh_reflect", ownStatic: "bgpmesh_static" },
+  6: { channel: "ipv6", template: "mesh_peer6", reflected: "bgpmesh_reflected6", reflect: "bgpmesh_reflect6", ownStatic: "bgpmesh_static6" },
+};
+
+/** A peer's side of one family: its address there and, where allocations are trusted, what it may announce. */
+interface FamilyPeer {
+  name: string;
+  address: string;
+}
+
+/** A node's allocation in one family: the next hop its routes must have, and its ranges. */
+export interface FamilyAllocation {
+  name: string;
+  address: string;
+  prefixes: Allocation["prefixes"];
+}
 
 /**
  * This node's role and its sessions, sorted by peer name. `peers`: the live peers BIRD may have a
@@ -58,6 +91,45 @@ export function planSessions(
   allocations?: ReadonlyMap<string, Allocation>,
   onDisk = "",
 ): { role: BgpRole; sessions: BgpSession[] } {
+  const trusted = allocations && new Map([...allocations].map(([n, a]) => [n, { name: a.name, address: a.meshAddress, prefixes: a.prefixes }]));
+  return planFamily(config, 4, peers.map((r) => ({ name: r.name, address: r.meshAddress })), allocations, trusted, onDisk);
+}
+
+/**
+ * The IPv6 sessions: one with each peer that has an IPv6 record (peers6), beside its IPv4 session,
+ * when this node has IPv6 itself. `peers` are the IPv4 peers that may have a session (live, not
+ * skipped): a peer without one has no IPv6 session either. Roles come from the IPv4 allocations.
+ */
+export function planSessions6(
+  config: AgentConfig,
+  peers: readonly PeerRecord[],
+  peers6: ReadonlyMap<string, PeerRecord6>,
+  allocations?: ReadonlyMap<string, Allocation>,
+  allocations6?: ReadonlyMap<string, Allocation6>,
+  onDisk = "",
+): BgpSession[] {
+  if (config.meshAddress6 === undefined) return [];
+  const claims = new Map<string, number>();
+  for (const r of peers6.values()) claims.set(r.meshAddress6, (claims.get(r.meshAddress6) ?? 0) + 1);
+  // As for IPv4 (desired-files.ts bgpPeers): an address claimed twice, or this node's own, has no session.
+  const with6 = peers.flatMap((r) => {
+    const r6 = peers6.get(r.name);
+    return r6 && r6.name === r.name && r6.meshAddress6 !== config.meshAddress6 && claims.get(r6.meshAddress6) === 1 ? [{ name: r.name, address: r6.meshAddress6 }] : [];
+  });
+  const trusted = allocations && new Map([...(allocations6 ?? new Map<string, Allocation6>())].map(([n, a]) => [n, { name: a.name, address: a.meshAddress6, prefixes: a.prefixes }]));
+  return planFamily(config, 6, with6, allocations, trusted, onDisk).sessions;
+}
+
+function planFamily(
+  config: AgentConfig,
+  family: 4 | 6,
+  peers: readonly FamilyPeer[],
+  allocations: ReadonlyMap<string, Allocation> | undefined,
+  trusted: ReadonlyMap<string, FamilyAllocation> | undefined,
+  onDisk: string,
+): { role: BgpRole; sessions: BgpSession[] } {
+  const names = FAMILY[family];
+  const ch = names.channel;
   // Only the controller's allocations say who reflects (a record is the node's own word).
   const reflects = (name: string) => allocations?.get(name)?.routeReflector === true;
   const reflectors = allocations ? [...allocations.values()].filter((a) => a.routeReflector === true).length : 0;
@@ -70,23 +142,23 @@ export function planSessions(
     if (!hasSession(role, peerRole)) continue;
     const kind: SessionKind =
       role === "mesh" ? "peer" : role === "client" ? "to-reflector" : peerRole === "client" ? "rr-client" : "reflector-peer";
-    const own = allocations ? ownChannel(allocations.get(r.name)) : "";
+    const own = trusted ? ownChannel(trusted.get(r.name)) : "";
     let body: string;
-    if (kind === "peer") body = own ? ` ipv4 {${own} };` : "";
-    else if (kind === "to-reflector") body = ` ipv4 {${reflectedChannel()} };`;
+    if (kind === "peer") body = own ? ` ${ch} {${own} };` : "";
+    else if (kind === "to-reflector") body = ` ${ch} {${reflectedChannel(names)} };`;
     // A reflector passes routes on (the template's `rr client` lets every session carry them) and
     // keeps every route's next hop (its owner): the template's `next hop self` would send all the
     // mesh's traffic through the reflector. Its own prefixes still go with its own address (a
     // blackhole route has no gateway: BIRD then uses the local address). Only channel options
     // differ from a full mesh's line: BIRD reloads the routes and keeps the session.
     else {
-      const imports = kind === "rr-client" ? own : reflectedChannel();
-      body = ` ipv4 {${imports} export filter ${REFLECT_EXPORT}; next hop self off; };`;
+      const imports = kind === "rr-client" ? own : reflectedChannel(names);
+      body = ` ${ch} {${imports} export filter ${names.reflect}; next hop self off; };`;
     }
-    const protocol = birdProtocolName(r.name);
+    const protocol = birdProtocolName(r.name, family);
     const before = existing.get(protocol);
     const options = before === undefined ? sessionOptions(config) : keptOptions(before);
-    sessions.push({ name: r.name, kind, line: `protocol bgp ${protocol} from mesh_peer { neighbor ${r.meshAddress};${options}${body}${password} }` });
+    sessions.push({ name: r.name, protocol, family, kind, line: `protocol bgp ${protocol} from ${names.template} { neighbor ${r.address};${options}${body}${password} }` });
   }
   return { role, sessions };
 }
@@ -95,7 +167,12 @@ export function planSessions(
  * peers.conf: a header, the filters the sessions use (only when one does, so a full mesh's file is
  * what it always was), then one session a line.
  */
-export function renderPeersFile(config: AgentConfig, sessions: readonly BgpSession[], allocations?: ReadonlyMap<string, Allocation>): string {
+export function renderPeersFile(
+  config: AgentConfig,
+  sessions: readonly BgpSession[],
+  allocations?: ReadonlyMap<string, Allocation>,
+  allocations6?: ReadonlyMap<string, Allocation6>,
+): string {
   const lines = [
     // The same header as before reflectors existed: an upgrade leaves a full mesh's file as it was.
     `# The iBGP peers of ${config.name}: one per other mesh node, from their records in etcd.`,
@@ -104,34 +181,43 @@ export function renderPeersFile(config: AgentConfig, sessions: readonly BgpSessi
   ];
   if (allocations) lines.push("# Each peer's routes are imported only within the prefixes the controller allocated to it.");
   if (config.bgpPassword !== undefined) lines.push("# Holds the mesh's BGP password: the agent keeps it mode 0640, unreadable to other users.");
-  // Which filters the lines use follows from their kinds (held sessions keep theirs).
-  if (sessions.some((s) => s.kind === "to-reflector" || s.kind === "reflector-peer")) lines.push(...reflectedFilter(config, allocations));
-  if (sessions.some((s) => s.kind === "rr-client" || s.kind === "reflector-peer")) {
-    lines.push(
-      `filter ${REFLECT_EXPORT} {`,
-      '  if source = RTS_STATIC && proto = "bgpmesh_static" then accept;',
-      "  if source = RTS_BGP then accept;",
-      "  reject;",
-      "}",
-    );
+  // Which filters the lines use follows from their kinds (held sessions keep theirs), per family.
+  const families: [4 | 6, FamilyAllocation[]][] = [
+    [4, [...(allocations?.values() ?? [])].map((a) => ({ name: a.name, address: a.meshAddress, prefixes: a.prefixes }))],
+    [6, [...(allocations6?.values() ?? [])].map((a) => ({ name: a.name, address: a.meshAddress6, prefixes: a.prefixes }))],
+  ];
+  for (const [family, ranges] of families) {
+    const names = FAMILY[family];
+    const of = sessions.filter((s) => s.family === family);
+    if (of.some((s) => s.kind === "to-reflector" || s.kind === "reflector-peer")) lines.push(...reflectedFilter(config, names, ranges));
+    if (of.some((s) => s.kind === "rr-client" || s.kind === "reflector-peer")) {
+      lines.push(
+        `filter ${names.reflect} {`,
+        `  if source = RTS_STATIC && proto = "${names.ownStatic}" then accept;`,
+        "  if source = RTS_BGP then accept;",
+        "  reject;",
+        "}",
+      );
+    }
   }
-  lines.push(...[...sessions].sort((a, b) => byName(a.name, b.name)).map((s) => s.line));
+  // By peer, each peer's IPv4 session before its IPv6 one.
+  lines.push(...[...sessions].sort((a, b) => byName(a.name, b.name) || a.family - b.family).map((s) => s.line));
   return `${lines.join("\n")}\n`;
 }
 
-/** Every other node's allocated prefixes, each only with that node's mesh address as next hop. */
-function reflectedFilter(config: AgentConfig, allocations?: ReadonlyMap<string, Allocation>): string[] {
-  const lines = ["# Routes through a reflector: each within its owner's allocation and via its owner, nothing else.", `filter ${REFLECTED_FILTER} {`];
-  for (const a of [...(allocations?.values() ?? [])].sort((x, y) => byName(x.name, y.name))) {
+/** Every other node's allocated prefixes, each only with that node's mesh address (of the family) as next hop. */
+function reflectedFilter(config: AgentConfig, names: FamilyNames, allocations: readonly FamilyAllocation[]): string[] {
+  const lines = ["# Routes through a reflector: each within its owner's allocation and via its owner, nothing else.", `filter ${names.reflected} {`];
+  for (const a of [...allocations].sort((x, y) => byName(x.name, y.name))) {
     if (a.name === config.name || a.prefixes.length === 0) continue;
-    lines.push(`  if bgp_next_hop = ${a.meshAddress} && net ~ [ ${prefixSet(a.prefixes)} ] then accept;`);
+    lines.push(`  if bgp_next_hop = ${a.address} && net ~ [ ${prefixSet(a.prefixes)} ] then accept;`);
   }
   lines.push("  reject;", "}");
   return lines;
 }
 
-const reflectedChannel = () =>
-  ` import filter ${REFLECTED_FILTER}; import keep filtered on; receive limit ${REFLECTED_RECEIVE_LIMIT} action block; import limit ${REFLECTED_IMPORT_LIMIT} action block;`;
+const reflectedChannel = (names: FamilyNames) =>
+  ` import filter ${names.reflected}; import keep filtered on; receive limit ${REFLECTED_RECEIVE_LIMIT} action block; import limit ${REFLECTED_IMPORT_LIMIT} action block;`;
 
 /**
  * A peer's own routes, overriding the template's `import all`: a prefix set of its allocated
@@ -141,7 +227,7 @@ const reflectedChannel = () =>
  * keep). Only the filter changes when an allocation does, so `birdc configure` re-imports the
  * routes (route refresh) and keeps the session.
  */
-function ownChannel(allocation: Allocation | undefined): string {
+function ownChannel(allocation: FamilyAllocation | undefined): string {
   const ranges = allocation?.prefixes ?? [];
   const filter = ranges.length ? `import filter { if net ~ [ ${prefixSet(ranges)} ] then accept; reject; };` : "import none;";
   return ` ${filter} import keep filtered on; receive limit ${RECEIVE_LIMIT} action block; import limit ${IMPORT_LIMIT} action block;`;

@@ -7,6 +7,9 @@
 //     "meshName": "bgpmesh",                   tinc network: /etc/tinc/<meshName>, unit tinc@<meshName>
 //     "meshAddress": "10.0.0.11",              this node's address on the mesh interface
 //     "meshSubnet": "10.0.0.0/24",             optional: a peer whose mesh address is not a host address of it is refused
+//     "meshAddress6": "fd90:91b4:498c::3a7",   optional (mesh_ipv6): this node's IPv6 address on the mesh interface,
+//     "meshSubnet6": "fd90:91b4:498c::/64",      with the /64 it is in; both or neither
+//     "prefixes6": ["2001:db8:100::/48"],      optional, default []: announced IPv6 prefixes (in the /ipv6/peers/ record)
 //     "requireAllocations": true,              optional, default false: a peer counts only when its record agrees with its
 //                                              allocation (/allocations/<name>), and BIRD imports only its allocated prefixes
 //     "routerId": "10.0.0.11",                 BIRD's router id
@@ -45,6 +48,8 @@ import { describeIssues } from "../fields/issues.js";
 import { LEASE_TTL, LEASE_TTL_BASE } from "../fields/lease.js";
 import { interfaceNameField, meshNameField, tincNameField } from "../fields/names.js";
 import { portField } from "../fields/ports.js";
+import { isHostAddress6Of, meshSubnet6Field, unicastIpv6Field } from "../fields/ipv6.js";
+import { prefix6ListField } from "../fields/prefix-list6.js";
 import { endpointAddressField, TINC_KEY_EXPIRE } from "../fields/tinc.js";
 
 // Absolute, normalised, plain characters: these paths are joined with file names and passed to
@@ -106,6 +111,9 @@ export const agentConfigSchema = z.strictObject({
   meshAddress: unicastIpv4Field,
   // Optional for configs written before it existed; with it, peers outside the subnet are refused.
   meshSubnet: meshSubnetField.optional(),
+  meshAddress6: unicastIpv6Field.optional(),
+  meshSubnet6: meshSubnet6Field.optional(),
+  prefixes6: prefix6ListField.default([]),
   // True where the controller publishes allocations (etcd over TLS, where only it may write them).
   requireAllocations: z.boolean({ error: "must be true or false" }).default(false),
   routerId: routerIdField,
@@ -126,6 +134,14 @@ export const agentConfigSchema = z.strictObject({
 }).superRefine((c, ctx) => {
   if (c.meshSubnet && !isHostAddressOf(c.meshSubnet, c.meshAddress)) {
     ctx.addIssue({ code: "custom", path: ["meshAddress"], message: "must be a host address of meshSubnet" });
+  }
+  if ((c.meshAddress6 === undefined) !== (c.meshSubnet6 === undefined)) {
+    ctx.addIssue({ code: "custom", path: [c.meshAddress6 === undefined ? "meshAddress6" : "meshSubnet6"], message: "must be set with meshAddress6 and meshSubnet6 both, or neither" });
+  } else if (c.meshAddress6 && c.meshSubnet6 && !isHostAddress6Of(c.meshSubnet6, c.meshAddress6)) {
+    ctx.addIssue({ code: "custom", path: ["meshAddress6"], message: "must be a host address of meshSubnet6" });
+  }
+  if (c.prefixes6.length > 0 && c.meshAddress6 === undefined) {
+    ctx.addIssue({ code: "custom", path: ["prefixes6"], message: "needs meshAddress6: IPv6 prefixes go over the IPv6 sessions" });
   }
   // etcd3 uses one set of credentials for every host: with etcdTls it would speak TLS to an http://
   // port, and an https:// endpoint without it would connect as no etcd user at all.

@@ -2,12 +2,12 @@
 // the valid peer records: a pure function. The same inputs give the same bytes, whatever order
 // the records came in (everything is sorted, nothing depends on time or the Map's order), so an
 // unchanged mesh rewrites nothing, tinc keeps its connections and BIRD its sessions.
-import type { Allocation } from "./allocations.js";
+import type { Allocation, Allocation6 } from "./allocations.js";
 import type { AgentConfig } from "./config.js";
 import type { BgpRole } from "../fields/topology.js";
-import { byName, planSessions, renderPeersFile } from "./bgp-sessions.js";
+import { byName, planSessions, planSessions6, renderPeersFile } from "./bgp-sessions.js";
 import { agentPaths } from "./paths.js";
-import type { PeerRecord } from "./record.js";
+import type { PeerRecord, PeerRecord6 } from "./record.js";
 import { holdSessions, type HeldSession } from "./session-hold.js";
 
 export { byName };
@@ -40,7 +40,9 @@ export interface DesiredState {
   bgpPeers: string[];
   /** This node's place in the BGP topology: full mesh, reflector or client. */
   role: BgpRole;
-  /** The sessions in peers.conf, to pass back as `before` next time (held ones included). */
+  /** The peers with an IPv6 session, sorted. */
+  bgpPeers6: string[];
+  /** The sessions in peers.conf by protocol name, to pass back as `before` next time (held ones included). */
   sessions: Map<string, HeldSession>;
   /** When a held session's hold ends (ms): reconcile then. */
   nextSessionChangeAtMs?: number;
@@ -55,6 +57,8 @@ export interface DesiredState {
  *   that is still there), but neither a ConnectTo nor a BGP session.
  * @param before the sessions of the last reconcile, and now: a session that changes kind is held
  *   (session-hold.ts); and peers.conf as it is on disk: a session in it keeps its timers
+ * @param ipv6 the valid IPv6 records and IPv6 allocations: with them, and an IPv6 address of its
+ *   own, this node has an IPv6 session with each peer that has an IPv4 one and an IPv6 record
  */
 export function desiredState(
   config: AgentConfig,
@@ -62,6 +66,7 @@ export function desiredState(
   retainedHostFiles: ReadonlyMap<string, PeerRecord> = new Map(),
   allocations: ReadonlyMap<string, Allocation> = new Map(),
   before: { sessions: ReadonlyMap<string, HeldSession>; nowMs: number; peersFile?: string } = { sessions: new Map(), nowMs: 0 },
+  ipv6: { peers6: ReadonlyMap<string, PeerRecord6>; allocations6: ReadonlyMap<string, Allocation6> } = { peers6: new Map(), allocations6: new Map() },
 ): DesiredState {
   const paths = agentPaths(config);
   // The Map's key is trusted only when it agrees with the record; this node is never its own peer.
@@ -81,16 +86,19 @@ export function desiredState(
 
   const { bgp, skipped } = bgpPeers(config, live);
   const trusted = config.requireAllocations ? allocations : undefined;
-  const { role, sessions: wanted } = planSessions(config, bgp, trusted, before.peersFile);
-  const held = holdSessions(before.sessions, wanted, new Set(bgp.map((r) => r.name)), before.nowMs);
+  const trusted6 = config.requireAllocations ? ipv6.allocations6 : undefined;
+  const { role, sessions: wanted4 } = planSessions(config, bgp, trusted, before.peersFile);
+  const wanted6 = planSessions6(config, bgp, ipv6.peers6, trusted, trusted6, before.peersFile);
+  const held = holdSessions(before.sessions, [...wanted4, ...wanted6], new Set(bgp.map((r) => r.name)), before.nowMs);
   const sessions = [...held.sessions.values()];
-  files.set(paths.birdPeersFile, renderPeersFile(config, sessions, trusted));
+  files.set(paths.birdPeersFile, renderPeersFile(config, sessions, trusted, trusted6));
 
   return {
     files,
     hostFilePeers: withHostFile.map((r) => r.name),
     connectTo,
-    bgpPeers: sessions.map((s) => s.name).sort(byName),
+    bgpPeers: sessions.filter((s) => s.family === 4).map((s) => s.name).sort(byName),
+    bgpPeers6: sessions.filter((s) => s.family === 6).map((s) => s.name).sort(byName),
     skipped,
     role,
     sessions: held.sessions,

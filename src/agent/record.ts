@@ -6,10 +6,23 @@
 // becomes a file name under hosts/) cannot leave that folder.
 import { createPublicKey } from "node:crypto";
 import { z } from "zod";
-import { ALLOCATIONS_PREFIX, disagreement, parseAllocation, type Allocation, type AllocationResult } from "./allocations.js";
+import {
+  ALLOCATIONS6_PREFIX,
+  ALLOCATIONS_PREFIX,
+  disagreement,
+  disagreement6,
+  parseAllocation,
+  parseAllocation6,
+  type Allocation,
+  type Allocation6,
+  type Allocation6Result,
+  type AllocationResult,
+} from "./allocations.js";
 import type { AgentConfig } from "./config.js";
 import { isHostAddressOf, prefixListField, routerIdField, unicastIpv4Field } from "../fields/ipv4.js";
+import { isHostAddress6Of, unicastIpv6Field } from "../fields/ipv6.js";
 import { parseJsonEntry } from "../fields/issues.js";
+import { prefix6ListField } from "../fields/prefix-list6.js";
 import { TINC_NAME, tincNameField } from "../fields/names.js";
 import { portField } from "../fields/ports.js";
 import { endpointAddressField } from "../fields/tinc.js";
@@ -71,12 +84,41 @@ export type PeerRecord = z.output<typeof peerRecordSchema>;
 
 export type ParseResult = { ok: true; record: PeerRecord } | { ok: false; reason: string };
 
+/**
+ * A node's IPv6 record, /ipv6/peers/<name>, beside its record and on the same lease: its IPv6
+ * mesh address and IPv6 prefixes. A prefix of its own (allocations.ts says why) keeps agents of the
+ * previous version, whose record schema is strict, seeing the record they know.
+ */
+export const PEERS6_PREFIX = "/ipv6/peers/";
+
+export const peerRecord6Schema = z.strictObject({
+  name: tincNameField,
+  meshAddress6: unicastIpv6Field,
+  prefixes: prefix6ListField,
+  version: z.literal(RECORD_VERSION, { error: `must be ${RECORD_VERSION}` }),
+});
+
+export type PeerRecord6 = z.output<typeof peerRecord6Schema>;
+
+export type ParseResult6 = { ok: true; record6: PeerRecord6 } | { ok: false; reason: string };
+
 /** What this node knows of the mesh that every record must fit (from its config). */
 export interface MeshBounds {
   /** the mesh subnet: every peer's mesh address is a host address of it */
   subnet?: string;
+  /** the IPv6 mesh subnet: every peer's IPv6 mesh address is a host address of it */
+  subnet6?: string;
   /** a record counts only when it agrees with its node's allocation (allocations.ts) */
   requireAllocation?: boolean;
+}
+
+/** What the node's config says every record must fit. */
+export function meshBounds(config: AgentConfig): MeshBounds {
+  return {
+    ...(config.meshSubnet !== undefined && { subnet: config.meshSubnet }),
+    ...(config.meshSubnet6 !== undefined && { subnet6: config.meshSubnet6 }),
+    requireAllocation: config.requireAllocations,
+  };
 }
 
 /** The record's node name from its etcd key, or undefined when the key is not /peers/<valid name>. */
@@ -105,6 +147,19 @@ export function parseRecord(key: string, value: string, mesh: MeshBounds = {}): 
   return { ok: true, record: parsed.data };
 }
 
+/** Validates one /ipv6/peers/ entry, as parseRecord does a record. Never throws. */
+export function parseRecord6(key: string, value: string, mesh: MeshBounds = {}): ParseResult6 {
+  const keyName = key.startsWith(PEERS6_PREFIX) ? key.slice(PEERS6_PREFIX.length) : "";
+  if (!TINC_NAME.test(keyName)) return { ok: false, reason: "key is not /ipv6/peers/<name> with a valid tinc name" };
+  const parsed = parseJsonEntry(value, peerRecord6Schema, MAX_RECORD_BYTES);
+  if (!parsed.ok) return parsed;
+  if (parsed.data.name !== keyName) return { ok: false, reason: "name differs from the name in the key" };
+  if (mesh.subnet6 && !isHostAddress6Of(mesh.subnet6, parsed.data.meshAddress6)) {
+    return { ok: false, reason: "meshAddress6: must be a host address of the IPv6 mesh subnet" };
+  }
+  return { ok: true, record6: parsed.data };
+}
+
 /** An invalid entry of a snapshot: the key in a form safe to log, and why it was skipped. */
 export interface InvalidEntry {
   key: string;
@@ -117,7 +172,14 @@ export interface InvalidEntry {
  * agent re-validate every record (an RSA key parse each), in Node's --lite-mode, which has no
  * optimising compiler. Results are plain data that nothing modifies.
  */
-let lastParses = new Map<string, ParseResult | AllocationResult>();
+let lastParses = new Map<string, ParseResult | AllocationResult | ParseResult6 | Allocation6Result>();
+
+function parseEntry(key: string, value: string, mesh: MeshBounds): ParseResult | AllocationResult | ParseResult6 | Allocation6Result {
+  if (key.startsWith(ALLOCATIONS_PREFIX)) return parseAllocation(key, value);
+  if (key.startsWith(ALLOCATIONS6_PREFIX)) return parseAllocation6(key, value);
+  if (key.startsWith(PEERS6_PREFIX)) return parseRecord6(key, value, mesh);
+  return parseRecord(key, value, mesh);
+}
 
 /**
  * Validates a whole snapshot (the /peers/ and /allocations/ listings): the valid records by name,
@@ -127,19 +189,26 @@ let lastParses = new Map<string, ParseResult | AllocationResult>();
 export function parseSnapshot(entries: Iterable<readonly [key: string, value: string]>, mesh: MeshBounds = {}): {
   peers: Map<string, PeerRecord>;
   allocations: Map<string, Allocation>;
+  /** the valid IPv6 records (agreeing with their IPv6 allocation where allocations are required) */
+  peers6: Map<string, PeerRecord6>;
+  allocations6: Map<string, Allocation6>;
   invalid: InvalidEntry[];
 } {
   const records: [string, PeerRecord][] = [];
+  const records6: [string, PeerRecord6][] = [];
   const allocations = new Map<string, Allocation>();
+  const allocations6 = new Map<string, Allocation6>();
   const invalid: InvalidEntry[] = [];
-  const bounds = `${mesh.subnet ?? ""}`;
+  const bounds = `${mesh.subnet ?? ""}\u0000${mesh.subnet6 ?? ""}`;
   const parses: typeof lastParses = new Map();
   for (const [key, value] of entries) {
     const id = `${bounds}\u0000${key}\u0000${value}`;
-    const r = lastParses.get(id) ?? (key.startsWith(ALLOCATIONS_PREFIX) ? parseAllocation(key, value) : parseRecord(key, value, mesh));
+    const r = lastParses.get(id) ?? parseEntry(key, value, mesh);
     parses.set(id, r);
     if (!r.ok) invalid.push({ key: keyForLog(key), reason: r.reason });
     else if ("allocation" in r) allocations.set(r.allocation.name, r.allocation);
+    else if ("allocation6" in r) allocations6.set(r.allocation6.name, r.allocation6);
+    else if ("record6" in r) records6.push([key, r.record6]);
     else records.push([key, r.record]);
   }
   lastParses = parses;
@@ -149,7 +218,13 @@ export function parseSnapshot(entries: Iterable<readonly [key: string, value: st
     if (why) invalid.push({ key: keyForLog(key), reason: why });
     else peers.set(record.name, record);
   }
-  return { peers, allocations, invalid };
+  const peers6 = new Map<string, PeerRecord6>();
+  for (const [key, record] of records6) {
+    const why = mesh.requireAllocation ? disagreement6(record, allocations6.get(record.name)) : undefined;
+    if (why) invalid.push({ key: keyForLog(key), reason: why });
+    else peers6.set(record.name, record);
+  }
+  return { peers, allocations, peers6, allocations6, invalid };
 }
 
 /** An etcd key as one quoted, escaped, bounded line: a key can hold newlines and control characters too. */
@@ -173,4 +248,11 @@ export function ownRecord(config: AgentConfig, publicKeyPem: string): ParseResul
     version: RECORD_VERSION,
   };
   return parseRecord(`${PEERS_PREFIX}${config.name}`, JSON.stringify(record), { subnet: config.meshSubnet });
+}
+
+/** This node's IPv6 record, or undefined without IPv6 (validated by the schema everyone else's is). */
+export function ownRecord6(config: AgentConfig): ParseResult6 | undefined {
+  if (config.meshAddress6 === undefined) return undefined;
+  const record = { name: config.name, meshAddress6: config.meshAddress6, prefixes: config.prefixes6, version: RECORD_VERSION };
+  return parseRecord6(`${PEERS6_PREFIX}${config.name}`, JSON.stringify(record), { subnet6: config.meshSubnet6 });
 }

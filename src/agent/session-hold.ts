@@ -18,6 +18,7 @@ export interface HeldSession extends BgpSession {
 
 /**
  * The sessions to configure now, from the ones configured last time and the ones wanted now.
+ * @param previous, wanted: keyed and matched by protocol name (a peer has one session per family)
  * @param live the peers that may have a session at all (not departed, not skipped)
  * @returns the sessions (the held ones as they were), and when the next hold ends, to reconcile then
  */
@@ -33,19 +34,19 @@ export function holdSessions(
   const hold = (before: HeldSession): boolean => {
     const since = before.changeSinceMs ?? nowMs;
     if (nowMs - since >= holdMs) return false;
-    sessions.set(before.name, { ...before, changeSinceMs: since });
+    sessions.set(before.protocol, { ...before, changeSinceMs: since });
     next = Math.min(next ?? Infinity, since + holdMs);
     return true;
   };
   for (const s of wanted) {
-    const before = previous.get(s.name);
+    const before = previous.get(s.protocol);
     // Same kind (an allocation's filter changed, say), or one that carries more: at once.
     const narrows = before !== undefined && REFLECTING_KINDS.has(before.kind) && !REFLECTING_KINDS.has(s.kind);
     if (before && narrows && hold(before)) continue;
-    sessions.set(s.name, { ...s });
+    sessions.set(s.protocol, { ...s });
   }
   for (const before of previous.values()) {
-    if (!sessions.has(before.name) && live.has(before.name)) hold(before);
+    if (!sessions.has(before.protocol) && live.has(before.name)) hold(before);
   }
   return { sessions, ...(next !== undefined && { nextChangeAtMs: next }) };
 }

@@ -54,7 +54,8 @@ export function verifyCommand(): Command {
             nodes.map((n) =>
               limit(async () => {
                 try {
-                  const others = nodes.filter((o) => o !== n).map((o) => o.meshAddress);
+                  // Each other node's IPv4 mesh address, and its IPv6 one where both have IPv6.
+                  const others = nodes.filter((o) => o !== n).flatMap((o) => [o.meshAddress, ...(n.v6 && o.v6 ? [o.v6.meshAddress] : [])]);
                   const r = await (await connect(n.host)).exec(observeScript(others));
                   views.set(n.host, parseObservation(r.stdout));
                 } catch (e) {

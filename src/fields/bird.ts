@@ -53,6 +53,8 @@ export const BIRD_SYMBOL_MAX = 64;
 
 /** Every peer's BGP protocol starts so; `birdc show protocols` is read for these alone. */
 export const PEER_PROTOCOL_PREFIX = "peer_";
+/** A peer's IPv6 session (mesh_ipv6). No IPv4 protocol name starts so: theirs go on with "_". */
+export const PEER6_PROTOCOL_PREFIX = "peer6_";
 
 /** Node names up to this long are used as they are in the protocol name. */
 const PLAIN_NAME_MAX = 50;
@@ -64,10 +66,11 @@ const PLAIN_NAME_MAX = 50;
  * first 41 characters plus 16 hex digits of its SHA-256 (63 in all). The two forms differ in
  * length, so a short name can never produce a long name's symbol.
  */
-export function birdProtocolName(name: string): string {
-  if (name.length <= PLAIN_NAME_MAX) return `${PEER_PROTOCOL_PREFIX}${name}`;
+export function birdProtocolName(name: string, family: 4 | 6 = 4): string {
+  const prefix = family === 6 ? PEER6_PROTOCOL_PREFIX : PEER_PROTOCOL_PREFIX;
+  if (name.length <= PLAIN_NAME_MAX) return `${prefix}${name}`;
   const hash = createHash("sha256").update(name).digest("hex").slice(0, 16);
-  const symbol = `${PEER_PROTOCOL_PREFIX}${name.slice(0, 41)}_${hash}`;
+  const symbol = `${prefix}${name.slice(0, 41)}_${hash}`;
   if (symbol.length > BIRD_SYMBOL_MAX) throw new Error("unreachable: BIRD symbol too long");
   return symbol;
 }

@@ -14,7 +14,7 @@
 // BIRD (2.0.12 and 3.x alike, nest/proto.c channel_show_stats) prints "N filtered" only for a
 // channel with `import keep filtered on`, and the Routes line only while the channel is up (for
 // BGP: while the session is Established); a count not printed is read as 0.
-import { PEER_PROTOCOL_PREFIX } from "./bird.js";
+import { PEER6_PROTOCOL_PREFIX, PEER_PROTOCOL_PREFIX } from "./bird.js";
 
 export interface BgpSession {
   name: string;
@@ -90,6 +90,6 @@ export function channelSum(p: BgpProtocolStats, what: keyof RouteCounts): number
 function peerLine(line: string): BgpSession | undefined {
   const cols = line.trim().split(/\s+/);
   const [name, proto] = cols;
-  if (!name || !name.startsWith(PEER_PROTOCOL_PREFIX) || proto !== "BGP") return undefined;
+  if (!name || !(name.startsWith(PEER_PROTOCOL_PREFIX) || name.startsWith(PEER6_PROTOCOL_PREFIX)) || proto !== "BGP") return undefined;
   return { name, established: cols.slice(2).includes("Established") };
 }

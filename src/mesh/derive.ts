@@ -4,16 +4,16 @@
 // (two hosts with one address or router id, an etcd group that cannot keep a quorum) are
 // inventory errors naming file:line.
 import { createHash } from "node:crypto";
-import { hostsOf, InventoryError, type Inventory, type VarDef, type VarSet } from "../inventory/index.js";
-import { allocationSchema } from "../fields/allocation.js";
-import { formatIpv4, ipv4ToNumber, isHostAddress, isRouterId, isUnicastIpv4, MAX_PREFIXES, parseCidr, parseSubnet, type Cidr, type Subnet } from "../fields/ipv4.js";
-import { describeIssues } from "../fields/issues.js";
+import { hostsOf, InventoryError, type Inventory, type VarSet } from "../inventory/index.js";
+import { formatIpv4, ipv4ToNumber, isHostAddress, isRouterId, isUnicastIpv4, parseSubnet, type Subnet } from "../fields/ipv4.js";
+import { canonicalIpv6, derivedSubnet6, formatIpv6, ipv6ToBigInt, isHostAddress6, isUnicastIpv6, parseSubnet6 } from "../fields/ipv6.js";
 import { BFD_INTERVAL_MS, BGP_GRACEFUL_RESTART_TIME, BGP_HOLD_TIME, BGP_KEEPALIVE_TIME, BIRD_GRACEFUL_RESTART_WAIT, keepaliveFitsHold } from "../fields/bird.js";
-import { cidrContains, formatPrefixRange, parsePrefixRange, type PrefixRange } from "../fields/prefix-range.js";
 import { MESH_NAME } from "../fields/names.js";
 import { defaultLeaseTtl, LEASE_TTL } from "../fields/lease.js";
 import { isWholeIn, type WholeRange } from "../fields/range.js";
 import { defaultKeyExpire, endpointAddressField, TINC_KEY_EXPIRE } from "../fields/tinc.js";
+import { errorAt, flag, text, userSet } from "./inventory-values.js";
+import { checkPrefixes } from "./prefix-rules.js";
 import { checkReflectors, reflectorHosts } from "./reflectors.js";
 
 /** Whole-number settings of a mesh host, their ranges, and the defaults that grow with the mesh. */
@@ -32,22 +32,6 @@ export const ETCD_GROUP = "etcd";
 
 type Resolved = Map<string, VarSet>;
 
-function errorAt(def: VarDef | undefined, inv: Inventory, host: string, key: string, problem: string): InventoryError {
-  const o = def?.origin;
-  return new InventoryError({ file: o?.file ?? inv.file, line: o?.line ?? 0, column: o?.column ?? 0, key, host }, `${host}: ${problem}`);
-}
-
-function text(vars: VarSet, name: string): string | undefined {
-  const v = vars.get(name)?.value;
-  return v === undefined || v === null ? undefined : String(v);
-}
-
-/** Inventory values only: a role default never counts as "set by the user". */
-function userSet(vars: VarSet, name: string): VarDef | undefined {
-  const def = vars.get(name);
-  return def && def.origin.level !== "role_default" && def.value !== null && def.value !== undefined ? def : undefined;
-}
-
 /** A position in the subnet from the host name alone, so it does not move when other hosts come and go. */
 function preferredOffset(host: string, usable: number): number {
   return (createHash("sha256").update(host).digest().readUInt32BE(0) % usable) + 1;
@@ -59,152 +43,6 @@ function meshSubnet(text: string): Subnet | undefined {
   return subnet && isUnicastIpv4(formatIpv4(subnet.network)) ? subnet : undefined;
 }
 
-/**
- * bgp_announce or bgp_anycast: a prefix or a list of them (the bird and agent templates take both),
- * each in the agent's spelling, none twice. Unset: an empty list.
- */
-function prefixList(inv: Inventory, h: string, def: VarDef | undefined, key: string): string[] {
-  if (!def || def.value === null || def.value === undefined) return [];
-  const list = typeof def.value === "string" ? [def.value] : def.value;
-  if (!Array.isArray(list)) throw errorAt(def, inv, h, key, "must be a prefix like 192.0.2.0/24 or a list of them");
-  if (list.length > MAX_PREFIXES) throw errorAt(def, inv, h, key, `lists ${list.length} prefixes: at most ${MAX_PREFIXES}`);
-  const seen = new Set<string>();
-  for (const item of list) {
-    const prefix = String(item);
-    if (typeof item !== "string" || !parseCidr(prefix)) {
-      throw errorAt(def, inv, h, key, `'${prefix}' is not an IPv4 network like 192.0.2.0/24 with no host bits set (no leading zeros)`);
-    }
-    if (seen.has(prefix)) throw errorAt(def, inv, h, key, `${prefix} is ${key === "bgp_announce" ? "announced" : "listed"} twice`);
-    seen.add(prefix);
-  }
-  return list as string[];
-}
-
-/** bgp_allowed_prefixes: prefix ranges ("198.51.100.0/24 ge 26 le 28"), each with its text, none twice. */
-function rangeList(inv: Inventory, h: string, def: VarDef | undefined): { range: PrefixRange; written: string }[] {
-  const key = "bgp_allowed_prefixes";
-  if (!def || def.value === null || def.value === undefined) return [];
-  const list = typeof def.value === "string" ? [def.value] : def.value;
-  if (!Array.isArray(list)) throw errorAt(def, inv, h, key, "must be a list of prefix ranges like 198.51.100.0/24 le 28");
-  if (list.length > MAX_PREFIXES) throw errorAt(def, inv, h, key, `lists ${list.length} ranges: at most ${MAX_PREFIXES}`);
-  const ranges = new Map<string, { range: PrefixRange; written: string }>();
-  for (const item of list) {
-    const parsed = typeof item === "string" ? parsePrefixRange(item) : { problem: "is not text" };
-    if ("problem" in parsed) throw errorAt(def, inv, h, key, `'${String(item)}' ${parsed.problem}`);
-    const same = formatPrefixRange(parsed);
-    if (ranges.has(same)) throw errorAt(def, inv, h, key, `${item} is listed twice (as ${ranges.get(same)!.written})`);
-    ranges.set(same, { range: parsed, written: item });
-  }
-  return [...ranges.values()];
-}
-
-/** A yes/no variable: true or false (also as text, as `-e key=value` gives it); unset is false. */
-function flag(inv: Inventory, h: string, def: VarDef | undefined, key: string): boolean {
-  const value = def?.value;
-  if (value === null || value === undefined || value === false || value === "false") return false;
-  if (value === true || value === "true") return true;
-  throw errorAt(def, inv, h, key, "must be true or false");
-}
-
-interface Underlay {
-  host: string;
-  address: string;
-  cidr: Cidr;
-}
-
-/**
- * Why a prefix must not be announced into the mesh, if it must not: it overlaps the mesh subnet
- * (tinc carries those addresses), or it holds an address the hosts reach each other at underneath
- * the mesh (a host would then send tinc's own packets into the mesh they make).
- */
-function overlapProblem(cidr: Cidr, shown: string, subnets: Map<string, Cidr>, underlays: Underlay[]): string | undefined {
-  for (const [text, subnet] of subnets) {
-    if (cidrContains(cidr, subnet) || cidrContains(subnet, cidr)) {
-      return `${shown} overlaps mesh_subnet ${text}: the mesh's own addresses are routed by tinc, not announced over BGP`;
-    }
-  }
-  const u = underlays.find((x) => cidrContains(cidr, x.cidr));
-  return u && `${shown} contains ${u.host}'s underlay address ${u.address}: announcing it would pull the underlay traffic into the mesh`;
-}
-
-/**
- * The prefix rules, for every mesh host, before any host is contacted: bgp_announce and
- * bgp_allowed_prefixes keep clear of the mesh subnet and of every host's underlay address, a
- * default route needs bgp_allow_default, and a prefix two hosts announce is anycast on both.
- * Each mesh host gets its bgp_allocation (src/fields/allocation.ts): what it may announce.
- */
-function checkPrefixes(inv: Inventory, mesh: string[], vars: (h: string) => VarSet, underlay: (h: string) => string, derived: Map<string, Record<string, unknown>>): void {
-  const subnets = new Map(mesh.map((h) => text(vars(h), "mesh_subnet") ?? "10.0.0.0/24").map((t) => [t, parseCidr(t)!]));
-  const underlays = [...inv.hosts.keys()].flatMap((host) => {
-    const address = underlay(host);
-    const n = ipv4ToNumber(address);
-    return n === undefined ? [] : [{ host, address, cidr: { network: n, prefixlen: 32 } }];
-  });
-  const owners = new Map<string, string>();
-  const anycasts = new Map<string, Set<string>>();
-  for (const h of mesh) {
-    const announceDef = vars(h).get("bgp_announce");
-    const anycastDef = vars(h).get("bgp_anycast");
-    const allowedDef = vars(h).get("bgp_allowed_prefixes");
-    const announce = prefixList(inv, h, announceDef, "bgp_announce");
-    const anycast = new Set(prefixList(inv, h, anycastDef, "bgp_anycast"));
-    anycasts.set(h, anycast);
-    const allowed = rangeList(inv, h, allowedDef);
-    const allowDefault = flag(inv, h, vars(h).get("bgp_allow_default"), "bgp_allow_default");
-    const defaultRoute = (shown: string) => `${shown} is a default route: set bgp_allow_default: true on ${h} to announce it`;
-
-    for (const prefix of announce) {
-      const cidr = parseCidr(prefix)!;
-      if (cidr.prefixlen === 0) {
-        if (!allowDefault) throw errorAt(announceDef, inv, h, "bgp_announce", defaultRoute(prefix));
-        continue;
-      }
-      const problem = overlapProblem(cidr, prefix, subnets, underlays);
-      if (problem) throw errorAt(announceDef, inv, h, "bgp_announce", problem);
-    }
-    for (const { range, written: shown } of allowed) {
-      const cidr = parseCidr(range.prefix)!;
-      if (cidr.prefixlen === 0 && range.ge === 0 && !allowDefault) throw errorAt(allowedDef, inv, h, "bgp_allowed_prefixes", defaultRoute(shown));
-      if (range.le === 0) continue; // the default route alone, allowed
-      const problem = overlapProblem(cidr, shown, subnets, underlays);
-      if (problem) throw errorAt(allowedDef, inv, h, "bgp_allowed_prefixes", problem);
-    }
-    for (const prefix of anycast) {
-      if (!announce.includes(prefix)) {
-        throw errorAt(anycastDef, inv, h, "bgp_anycast", `${prefix} is not in ${h}'s bgp_announce: an anycast prefix is one the host announces`);
-      }
-    }
-    for (const prefix of announce) {
-      const other = owners.get(prefix);
-      if (other === undefined) owners.set(prefix, h);
-      else if (!anycast.has(prefix) || !anycasts.get(other)!.has(prefix)) {
-        throw errorAt(announceDef, inv, h, "bgp_announce", `${prefix} is also announced by ${other}: list it in bgp_anycast of both hosts to announce it from both`);
-      }
-    }
-
-    const d = derived.get(h)!;
-    const exact = announce.map((prefix) => ({ prefix, ge: parseCidr(prefix)!.prefixlen, le: parseCidr(prefix)!.prefixlen }));
-    const unique = new Map([...exact, ...allowed.map((a) => a.range)].map((r) => [`${r.prefix} ${r.ge} ${r.le}`, r]));
-    const order = (r: PrefixRange) => [parseCidr(r.prefix)!.network, parseCidr(r.prefix)!.prefixlen, r.ge, r.le];
-    const prefixes = [...unique.values()].sort((a, b) => {
-      const [x, y] = [order(a), order(b)];
-      return x.map((v, i) => v - y[i]!).find((diff) => diff !== 0) ?? 0;
-    });
-    const allocation = {
-      version: 1,
-      name: String(userSet(vars(h), "tinc_name")?.value ?? d["tinc_name"]),
-      meshAddress: String(userSet(vars(h), "mesh_address")?.value ?? d["mesh_address"]),
-      routerId: String(d["router_id"]),
-      prefixes,
-      ...(d["bgp_route_reflector"] === true && { routeReflector: true }),
-    };
-    const checked = allocationSchema.safeParse(allocation);
-    if (!checked.success) {
-      throw errorAt(undefined, inv, h, "bgp_allocation", `the derived allocation is invalid: ${describeIssues(checked.error.issues, allocation).join("; ")}`);
-    }
-    d["bgp_allocation"] = checked.data;
-  }
-}
 
 export function deriveMeshVars(inv: Inventory, resolved: Resolved): Map<string, Record<string, unknown>> {
   const derived = new Map<string, Record<string, unknown>>([...inv.hosts.keys()].map((h) => [h, {}]));
@@ -292,6 +130,58 @@ export function deriveMeshVars(inv: Inventory, resolved: Resolved): Map<string, 
     }
     taken.set(subnet.network + offset, h);
     derived.get(h)!["mesh_address"] = formatIpv4(subnet.network + offset);
+  }
+
+  // IPv6 mesh addresses (mesh_ipv6: true), as the IPv4 ones: pinned ones first, then each other host
+  // at its preferred place in mesh_subnet6 or the next free one. The place is taken from the first
+  // 65534 addresses, so an address reads short (fd90:91b4:498c::3a7), like a host part of the IPv4 one.
+  const taken6 = new Map<bigint, string>();
+  const pending6: string[] = [];
+  for (const h of mesh) {
+    const d = derived.get(h)!;
+    d["mesh_ipv6"] = flag(inv, h, vars(h).get("mesh_ipv6"), "mesh_ipv6");
+    const def = userSet(vars(h), "mesh_address6");
+    if (!d["mesh_ipv6"]) {
+      // Templates take mesh_address6 being defined as "this host has IPv6": a pinned one must mean it.
+      if (def) throw errorAt(def, inv, h, "mesh_address6", "is set but mesh_ipv6 is not true: set mesh_ipv6: true for IPv6 on the mesh");
+      continue;
+    }
+    const subnetDef = userSet(vars(h), "mesh_subnet6");
+    const subnetText = subnetDef ? String(subnetDef.value) : derivedSubnet6(text(vars(h), "mesh_name") ?? "bgpmesh");
+    const subnet = parseSubnet6(subnetText);
+    if (!subnet) {
+      const shortest = canonicalIpv6(subnetText.split("/")[0]!);
+      const hint = shortest && `${shortest}/64` !== subnetText && subnetText.endsWith("/64") ? `: write it ${shortest}/64` : "";
+      throw errorAt(subnetDef, inv, h, "mesh_subnet6", `'${subnetText}' is not an IPv6 /64 like fd12:3456:789a::/64 (unicast, no host bits set, shortest form)${hint}`);
+    }
+    d["mesh_subnet6"] = subnetText;
+    if (!def) {
+      pending6.push(h);
+      continue;
+    }
+    const value = String(def.value);
+    if (!isUnicastIpv6(value)) {
+      const shortest = canonicalIpv6(value);
+      const problem = shortest && shortest !== value ? `'${value}' is not in its shortest form: write ${shortest}` : `'${value}' is not a unicast IPv6 address like fd12:3456:789a::5`;
+      throw errorAt(def, inv, h, "mesh_address6", problem);
+    }
+    const addr = ipv6ToBigInt(value)!;
+    if (!isHostAddress6(subnet, addr)) throw errorAt(def, inv, h, "mesh_address6", `'${value}' is not a host address of mesh_subnet6 ${subnetText}`);
+    const other = taken6.get(addr);
+    if (other) throw errorAt(def, inv, h, "mesh_address6", `${value} is also ${other}'s IPv6 mesh address`);
+    taken6.set(addr, h);
+    d["mesh_address6"] = value;
+  }
+  const PLACES6 = 65534;
+  for (const h of [...pending6].sort()) {
+    const subnet = parseSubnet6(String(derived.get(h)!["mesh_subnet6"]))!;
+    let offset = preferredOffset(h, PLACES6);
+    for (let tries = 0; taken6.has(subnet.network + BigInt(offset)); tries++) {
+      if (tries >= PLACES6) throw errorAt(vars(h).get("mesh_subnet6"), inv, h, "mesh_subnet6", "no free address left in mesh_subnet6");
+      offset = (offset % PLACES6) + 1;
+    }
+    taken6.set(subnet.network + BigInt(offset), h);
+    derived.get(h)!["mesh_address6"] = formatIpv6(subnet.network + BigInt(offset));
   }
 
   // The tap interface's MAC, from the mesh address (unique in the mesh): tinc makes a random one at

@@ -22,6 +22,8 @@ export interface HostView {
 const BIRDC = "BIRDC";
 /** The tag of a line of `ip -o -4 route show proto bird` (one line per route, multipath hops included). */
 const ROUTE = "ROUTE";
+/** The same for `ip -o -6 route show proto bird`. */
+const ROUTE6 = "ROUTE6";
 
 /** Pings in flight at once on a host. */
 export const PINGS_AT_ONCE = 8;
@@ -39,19 +41,26 @@ export function observeScript(peerAddresses: string[]): string {
     `birdc -r show protocols 2>/dev/null | while IFS= read -r line || [ -n "$line" ]; do printf '${BIRDC}\\t%s\\n' "$line"; done`,
     ...(peerAddresses.length ? [`printf '%s\\n' ${peerAddresses.map(shellQuote).join(" ")} | xargs -n 1 -P ${PINGS_AT_ONCE} sh -c ${shellQuote(ping)} ping-peer`] : []),
     `ip -o -4 route show proto bird 2>/dev/null | while IFS= read -r line || [ -n "$line" ]; do printf '${ROUTE}\\t%s\\n' "$line"; done`,
+    `ip -o -6 route show proto bird 2>/dev/null | while IFS= read -r line || [ -n "$line" ]; do printf '${ROUTE6}\\t%s\\n' "$line"; done`,
   ].join("\n");
 }
 
 /**
- * A kernel route as `ip -o route` prints it: its destination ("default" is 0.0.0.0/0, a host
- * route has no /32) and every `via` (a multipath route lists one per next hop).
+ * A kernel route as `ip -o route` prints it: its destination ("default" is 0.0.0.0/0, or ::/0 in
+ * the IPv6 table; a host route has no /32 or /128) and every `via` (a multipath route lists one per
+ * next hop; `ip -6` may write `via inet6 ADDR` for a multipath hop).
  */
-export function parseRoute(line: string): { dest: string; via: string[] } | undefined {
+export function parseRoute(line: string, family: 4 | 6 = 4): { dest: string; via: string[] } | undefined {
   const words = line.trim().split(/\s+/);
   const first = words[0];
   if (!first) return undefined;
-  const dest = first === "default" ? "0.0.0.0/0" : first.includes("/") ? first : `${first}/32`;
-  const via = words.flatMap((w, i) => (w === "via" && words[i + 1] ? [words[i + 1]!] : []));
+  const host = family === 6 ? 128 : 32;
+  const dest = first === "default" ? (family === 6 ? "::/0" : "0.0.0.0/0") : first.includes("/") ? first : `${first}/${host}`;
+  const via = words.flatMap((w, i) => {
+    if (w !== "via" || !words[i + 1]) return [];
+    const hop = words[i + 1] === "inet6" || words[i + 1] === "inet" ? words[i + 2] : words[i + 1];
+    return hop ? [hop] : [];
+  });
   return { dest, via };
 }
 
@@ -65,8 +74,8 @@ export function parseObservation(out: string): HostView {
       birdc.push(line.slice(tab + 1));
       continue;
     }
-    if (tab >= 0 && tag === ROUTE) {
-      const route = parseRoute(line.slice(tab + 1));
+    if (tab >= 0 && (tag === ROUTE || tag === ROUTE6)) {
+      const route = parseRoute(line.slice(tab + 1), tag === ROUTE6 ? 6 : 4);
       if (route) {
         if (!view.routes.includes(route.dest)) view.routes.push(route.dest);
         view.nextHops[route.dest] = [...new Set([...(view.nextHops[route.dest] ?? []), ...route.via])];

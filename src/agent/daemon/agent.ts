@@ -7,7 +7,8 @@ import type { Server } from "node:http";
 import { posix } from "node:path";
 import type { AgentConfig } from "../config.js";
 import { ALLOCATIONS_PREFIX } from "../allocations.js";
-import { PEERS_PREFIX, ownRecord } from "../record.js";
+import { IPV6_PREFIX } from "../../fields/allocation.js";
+import { PEERS6_PREFIX, PEERS_PREFIX, ownRecord, ownRecord6 } from "../record.js";
 import { refreshBgpMetrics } from "./bgp-stats.js";
 import { etcdClientFactory, type ClientFactory } from "./etcd-link.js";
 import { EtcdSwitch } from "./etcd-switch.js";
@@ -36,6 +37,14 @@ export function ownRecordJson(config: AgentConfig): string {
   const r = ownRecord(config, pem);
   if (!r.ok) throw new StartupError(`this node's own record is invalid (${r.reason}); check the config and ${keyPath}`);
   return JSON.stringify(r.record);
+}
+
+/** This node's IPv6 record (/ipv6/peers/<name>) as a key and JSON, or none without IPv6. */
+function ownRecord6Entries(config: AgentConfig): { key: string; value: string }[] {
+  const r = ownRecord6(config);
+  if (!r) return [];
+  if (!r.ok) throw new StartupError(`this node's own IPv6 record is invalid (${r.reason}); check the config`);
+  return [{ key: `${PEERS6_PREFIX}${config.name}`, value: JSON.stringify(r.record6) }];
 }
 
 export interface StartupTls {
@@ -72,6 +81,7 @@ export class Agent {
   private bgpRefresh: Promise<void> | undefined;
   private bgpRefreshAt = 0;
   private readonly ownKey: string;
+  private readonly ownExtra: { key: string; value: string }[];
   private readonly reconciler: Reconciler;
 
   constructor(
@@ -83,6 +93,7 @@ export class Agent {
     this.log = redactingLogger(log, [config.bgpPassword]);
     this.run = opts.run ?? runCommand;
     this.ownKey = `${PEERS_PREFIX}${config.name}`;
+    this.ownExtra = ownRecord6Entries(config);
     const reconciler = new Reconciler({ config, run: this.run, log: this.log, metrics: this.metrics });
     this.reconciler = reconciler;
     this.etcd = new EtcdSwitch(
@@ -91,9 +102,11 @@ export class Agent {
         watchOnOwnClient: true,
         key: this.ownKey,
         value: ownValue,
+        ...(this.ownExtra.length > 0 && { extra: this.ownExtra }),
         ttlSeconds: config.leaseTtlSeconds,
-        // With allocations required, the mirror holds them too: a peer counts once its allocation is read.
-        ...(config.requireAllocations && { prefixes: [PEERS_PREFIX, ALLOCATIONS_PREFIX] }),
+        // With allocations required, the mirror holds them too: a peer counts once its allocation is
+        // read. With IPv6, the /ipv6/ records and allocations as well.
+        prefixes: [PEERS_PREFIX, ...(config.requireAllocations ? [ALLOCATIONS_PREFIX] : []), ...(config.meshAddress6 !== undefined ? [IPV6_PREFIX] : [])],
         log: this.log,
         metrics: this.metrics,
         onHeld: (held) => this.metrics.leaseHeld.set(held ? 1 : 0),
@@ -161,7 +174,7 @@ export class Agent {
   private checkOwnRecord(): void {
     if (!this.etcd.leaseHeld || !this.etcd.synced) return;
     const current = this.etcd.kvs.get(this.ownKey);
-    if (current !== this.ownValue) void this.etcd.reput();
+    if (current !== this.ownValue || this.ownExtra.some((r) => this.etcd.kvs.get(r.key) !== r.value)) void this.etcd.reput();
   }
 
   /**

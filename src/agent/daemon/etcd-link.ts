@@ -39,6 +39,7 @@ export interface EtcdLinkDeps {
   watchClient?: Etcd3;
   key: string;
   value: string;
+  extra?: readonly { key: string; value: string }[];
   ttlSeconds: number;
   log: Logger;
   metrics?: AgentMetrics;
@@ -94,6 +95,7 @@ export class EtcdLink {
       client: deps.client,
       key: deps.key,
       value: deps.value,
+      ...(deps.extra && { extra: deps.extra }),
       ttlSeconds: deps.ttlSeconds,
       log: this.log,
       onHeld: (h) => {

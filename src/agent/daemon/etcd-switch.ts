@@ -15,6 +15,8 @@ export interface EtcdSwitchDeps {
   newClient: ClientFactory;
   key: string;
   value: string;
+  /** more keys on the same lease (Registration's extra) */
+  extra?: readonly { key: string; value: string }[];
   ttlSeconds: number;
   log: Logger;
   metrics: AgentMetrics;
@@ -153,6 +155,7 @@ export class EtcdSwitch {
       ...(watchClient && { watchClient }),
       key: this.deps.key,
       value: this.deps.value,
+      ...(this.deps.extra && { extra: this.deps.extra }),
       ttlSeconds: this.deps.ttlSeconds,
       log: { info: (m) => log.info(tag(m)), warn: (m) => log.warn(tag(m)), error: (m) => log.error(tag(m)) },
       // A client on trial must not report etcd down (or up) while the current one works.

@@ -14,7 +14,7 @@ import { desiredState } from "../desired-files.js";
 import { agentPaths, isAgentOwned } from "../paths.js";
 import { stageCheckConfig } from "../bird-check.js";
 import { birdCheck, planReload, type ReloadPlan } from "../plan-reload.js";
-import { parseSnapshot, type PeerRecord } from "../record.js";
+import { meshBounds, parseSnapshot, type PeerRecord } from "../record.js";
 import { reloadInArgv, sessionsToReload } from "../reload-in.js";
 import type { HeldSession } from "../session-hold.js";
 import { nextExpiryMs, retainedHostFiles, updateDeparted, type Departed } from "../retention.js";
@@ -70,7 +70,7 @@ export class Reconciler {
     const started = process.hrtime.bigint();
     const paths = agentPaths(config);
 
-    const { peers, allocations, invalid } = parseSnapshot(entries, { subnet: config.meshSubnet, requireAllocation: config.requireAllocations });
+    const { peers, allocations, peers6, allocations6, invalid } = parseSnapshot(entries, meshBounds(config));
     metrics?.invalidRecords.set(invalid.length);
     const invalidIds = new Set(invalid.map((i) => `${i.key} ${i.reason}`));
     const fresh = [...invalidIds].filter((id) => !this.invalidSeen.has(id)).length;
@@ -93,7 +93,7 @@ export class Reconciler {
     this.previous = peers;
     // peers.conf as BIRD has it: its sessions keep their timers, and those whose line changes get `reload in`.
     const peersOnDisk = this.readPeersFile();
-    const desired = desiredState(config, peers, retainedHostFiles(this.departed), allocations, { sessions: this.sessions, nowMs: t, peersFile: peersOnDisk });
+    const desired = desiredState(config, peers, retainedHostFiles(this.departed), allocations, { sessions: this.sessions, nowMs: t, peersFile: peersOnDisk }, { peers6, allocations6 });
     for (const s of desired.skipped) log.warn(`peer ${s.name} left out of BIRD: ${s.reason}`);
     this.sessions = desired.sessions;
     if (desired.role !== this.role) {
@@ -158,8 +158,8 @@ export class Reconciler {
   peersConfChangesWith(next: AgentConfig, entries: Iterable<readonly [string, string]>): boolean {
     if (this.startedAtMs === undefined) return true;
     try {
-      const { peers, allocations } = parseSnapshot(entries, { subnet: next.meshSubnet, requireAllocation: next.requireAllocations });
-      const desired = desiredState(next, peers, retainedHostFiles(this.departed), allocations, { sessions: this.sessions, nowMs: (this.deps.now ?? Date.now)(), peersFile: this.readPeersFile() });
+      const { peers, allocations, peers6, allocations6 } = parseSnapshot(entries, meshBounds(next));
+      const desired = desiredState(next, peers, retainedHostFiles(this.departed), allocations, { sessions: this.sessions, nowMs: (this.deps.now ?? Date.now)(), peersFile: this.readPeersFile() }, { peers6, allocations6 });
       const text = desired.files.get(agentPaths(next).birdPeersFile);
       return text === undefined || text !== readFileSync(posix.join(this.deps.root ?? "/", agentPaths(next).birdPeersFile), "utf8");
     } catch {

@@ -15,6 +15,8 @@ export interface RegistrationDeps {
   client: Etcd3;
   key: string;
   value: string;
+  /** more keys on the same lease, put after the record (this node's IPv6 record) */
+  extra?: readonly { key: string; value: string }[];
   ttlSeconds: number;
   log: Logger;
   onHeld: (held: boolean) => void;
@@ -59,11 +61,15 @@ export class Registration {
     const lease = this.lease;
     if (!lease || !this.held) return;
     try {
-      await withTimeout(lease.put(this.deps.key).value(this.deps.value).exec(), 5000, "put timed out");
+      for (const r of this.records()) await withTimeout(lease.put(r.key).value(r.value).exec(), 5000, "put timed out");
       this.deps.log.info(`record ${this.deps.key} put again`);
     } catch (e) {
       this.deps.log.warn(`cannot put ${this.deps.key} again: ${errLine(e)}`);
     }
+  }
+
+  private records(): { key: string; value: string }[] {
+    return [{ key: this.deps.key, value: this.deps.value }, ...(this.deps.extra ?? [])];
   }
 
   private setHeld(held: boolean): void {
@@ -73,7 +79,7 @@ export class Registration {
   }
 
   private async run(): Promise<void> {
-    const { client, key, value, ttlSeconds, log } = this.deps;
+    const { client, key, ttlSeconds, log } = this.deps;
     while (!this.stopper.stopped) {
       if (this.paused) await this.paused.until;
       if (this.stopper.stopped) break;
@@ -88,7 +94,7 @@ export class Registration {
       });
       try {
         const id = await withTimeout(lease.grant(), 10_000, "lease grant timed out");
-        await withTimeout(lease.put(key).value(value).exec(), 10_000, "put timed out");
+        for (const r of this.records()) await withTimeout(lease.put(r.key).value(r.value).exec(), 10_000, "put timed out");
         this.backoff.reset();
         this.setHeld(true);
         log.info(`registered ${key} with lease ${id} (ttl ${ttlSeconds}s)`);

@@ -41,6 +41,7 @@ describe("the agent config", () => {
       tincKeyExpireSeconds: 30,
       requireAllocations: false,
       prefixes: [],
+      prefixes6: [],
       meshInterface: "tinc0",
       metricsPort: 2112,
       hostFileGraceSeconds: 300,
@@ -49,12 +50,26 @@ describe("the agent config", () => {
     });
   });
 
+  it("checks the IPv6 settings: both address and subnet, the address in the subnet and in its shortest form", () => {
+    const bad = (extra: object) => () => parseConfig(JSON.stringify({ ...MINIMAL, ...extra }), "/etc/bgpmesh/agent.json");
+    expect(bad({ meshAddress6: "fd00::5" })).toThrow("/etc/bgpmesh/agent.json: meshSubnet6: must be set with meshAddress6 and meshSubnet6 both, or neither");
+    expect(bad({ meshAddress6: "fd01::5", meshSubnet6: "fd00::/64" })).toThrow("/etc/bgpmesh/agent.json: meshAddress6: must be a host address of meshSubnet6");
+    expect(bad({ meshAddress6: "FD00::5", meshSubnet6: "fd00::/64" })).toThrow(/meshAddress6: must be a unicast IPv6 address in its shortest form/);
+    expect(bad({ meshAddress6: "fd00:0::5", meshSubnet6: "fd00::/64" })).toThrow(/meshAddress6: must be a unicast IPv6 address in its shortest form/);
+    expect(bad({ meshAddress6: "fd00::5", meshSubnet6: "fd00::/48" })).toThrow(/meshSubnet6: must be an IPv6 \/64/);
+    expect(bad({ prefixes6: ["2001:db8::/32"] })).toThrow("prefixes6: needs meshAddress6");
+    expect(bad({ meshAddress6: "fd00::5", meshSubnet6: "fd00::/64", prefixes6: ["2001:db8::1/32"] })).toThrow("prefixes6[0]: must be an IPv6 network");
+  });
+
   it("takes every setting", () => {
     const full = {
       ...MINIMAL,
       tincPort: 1655,
       tincKeyExpireSeconds: 3600,
       meshSubnet: "10.0.0.0/24",
+      meshAddress6: "fd90:91b4:498c::3a7",
+      meshSubnet6: "fd90:91b4:498c::/64",
+      prefixes6: ["2001:db8:100::/48"],
       requireAllocations: true,
       prefixes: ["198.51.100.0/26"],
       meshInterface: "mesh0",

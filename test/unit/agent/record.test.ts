@@ -142,7 +142,7 @@ describe("addresses, ports and prefixes", () => {
   it.each(["10.1", "0x7f000001", "1.2.3.999", "-node", "node-", "a_b.example", "a..b", "example.com.", "x".repeat(64), "", "1.2.3.4 "])(
     "endpoint address %j is refused",
     (address) => {
-      expect(refused(json({ endpoint: { address, port: 655 } }))).toBe("endpoint.address: must be a unicast IPv4 address or a DNS name");
+      expect(refused(json({ endpoint: { address, port: 655 } }))).toBe("endpoint.address: must be a unicast IPv4 address, an IPv6 address in its shortest form or a DNS name");
     },
   );
 

@@ -86,12 +86,12 @@ describe("mesh variables", () => {
 
   it("refuses an announced prefix with a leading zero or host bits set, naming the place", async () => {
     await expect(derive(mesh("        a: { bgp_announce: [198.51.100.00/26] }\n"))).rejects.toThrow(
-      /inv-\w+\.yml:5:14: bgp_announce: a: '198\.51\.100\.00\/26' is not an IPv4 network like 192\.0\.2\.0\/24/,
+      /inv-\w+\.yml:5:14: bgp_announce: a: '198\.51\.100\.00\/26' is not a network like 192\.0\.2\.0\/24 or 2001:db8::\/48/,
     );
     await expect(derive(mesh("        a:\n", "      vars:\n        bgp_announce: [192.0.2.0/24, 198.51.100.1/26]\n"))).rejects.toThrow(
-      /:7:9: bgp_announce: a: '198\.51\.100\.1\/26' is not an IPv4 network like 192\.0\.2\.0\/24 with no host bits set/,
+      /:7:9: bgp_announce: a: '198\.51\.100\.1\/26' is not a network like 192\.0\.2\.0\/24 or 2001:db8::\/48 with no host bits set/,
     );
-    await expect(derive(mesh("        a: { bgp_announce: 198.51.100.1/26 }\n"))).rejects.toThrow(/:5:14: bgp_announce: a: '198\.51\.100\.1\/26' is not an IPv4 network/);
+    await expect(derive(mesh("        a: { bgp_announce: 198.51.100.1/26 }\n"))).rejects.toThrow(/:5:14: bgp_announce: a: '198\.51\.100\.1\/26' is not a network like/);
     await expect(derive(mesh("        a: { bgp_announce: [192.0.2.0/24, 192.0.2.0/24] }\n"))).rejects.toThrow(/:5:14: bgp_announce: a: 192\.0\.2\.0\/24 is announced twice/);
     await expect(derive(mesh("        a: { bgp_announce: [198.51.100.0/26, 192.0.2.0/24] }\n        b: { bgp_announce: 203.0.113.0/24 }\n"))).resolves.toBeDefined();
   });
@@ -221,7 +221,7 @@ describe("mesh variables", () => {
         /inv-\w+\.yml:5:44: bgp_anycast: a: 198\.51\.100\.0\/24 is not in a's bgp_announce: an anycast prefix is one the host announces$/,
       );
       await expect(derive(mesh("        a: { bgp_announce: [192.0.2.0/24], bgp_anycast: [192.0.2.1/24] }\n"))).rejects.toThrow(
-        /:5:44: bgp_anycast: a: '192\.0\.2\.1\/24' is not an IPv4 network like 192\.0\.2\.0\/24 with no host bits set/,
+        /:5:44: bgp_anycast: a: '192\.0\.2\.1\/24' is not a network like 192\.0\.2\.0\/24 or 2001:db8::\/48 with no host bits set/,
       );
     });
 
@@ -233,7 +233,7 @@ describe("mesh variables", () => {
       await expect(at("198.51.100.0/24 ge 33")).rejects.toThrow(/:7:9: bgp_allowed_prefixes: a: '198\.51\.100\.0\/24 ge 33' has ge 33: it must be from 24 \(the prefix's length\) to 32$/);
       await expect(at("198.51.100.0/24 ge 28 le 26")).rejects.toThrow(/:7:9: bgp_allowed_prefixes: a: '198\.51\.100\.0\/24 ge 28 le 26' has ge 28 above le 26$/);
       await expect(at("198.51.100.0/24 le 28 ge 26")).rejects.toThrow(
-        /:7:9: bgp_allowed_prefixes: a: '198\.51\.100\.0\/24 le 28 ge 26' is not a prefix range like 198\.51\.100\.0\/24, 198\.51\.100\.0\/24 le 28 or 198\.51\.100\.0\/24 ge 26 le 28 \(no host bits set, no leading zeros\)$/,
+        /:7:9: bgp_allowed_prefixes: a: '198\.51\.100\.0\/24 le 28 ge 26' is not a prefix range like 198\.51\.100\.0\/24, 198\.51\.100\.0\/24 le 28, 198\.51\.100\.0\/24 ge 26 le 28 or 2001:db8::\/48 le 56 \(no host bits set, no leading zeros, IPv6 in its shortest form\)$/,
       );
       await expect(at("198.51.100.1/24")).rejects.toThrow(/:7:9: bgp_allowed_prefixes: a: '198\.51\.100\.1\/24' is not a prefix range like /);
       await expect(at("10.0.0.0/8 ge 24 le 24")).rejects.toThrow(/:7:9: bgp_allowed_prefixes: a: 10\.0\.0\.0\/8 ge 24 le 24 overlaps mesh_subnet 10\.0\.0\.0\/24: /);
