@@ -187,3 +187,48 @@ describe("verify", () => {
     expect(down.problems).toContain("c2: routes announced by c1 are not in the kernel via c1");
   });
 });
+
+describe("verify with IPv6 (mesh_ipv6)", () => {
+  const values = new Map<string, Record<string, unknown>>([
+    ["a", { tinc_name: "a", mesh_address: "10.0.0.1", mesh_address6: "fd00::1", bgp_announce: ["192.0.2.0/24", "2001:db8:100::/48"] }],
+    ["b", { tinc_name: "b", mesh_address: "10.0.0.2", mesh_address6: "fd00::2", bgp_announce: [] }],
+    ["c", { tinc_name: "c", mesh_address: "10.0.0.3", bgp_announce: [] }],
+  ]);
+  const route6 = (r: string) => `ROUTE6\t${r} dev tinc0 proto bird metric 32 pref medium\n`;
+  const up = (names: string[]) => names.map((n) => bird(n, "up", "Established")).join("");
+
+  it("judges a second matrix over the hosts with IPv6: sessions peer6_*, pings to IPv6 mesh addresses, IPv6 routes via the owner's IPv6 address", () => {
+    const nodes6 = meshNodes(["a", "b", "c"], values);
+    expect(nodes6[0]!.announces).toEqual(["192.0.2.0/24"]);
+    expect(nodes6[0]!.v6).toEqual({ protocol: "peer6_a", meshAddress: "fd00::1", announces: ["2001:db8:100::/48"] });
+    expect(nodes6[2]!.v6).toBeUndefined();
+    const views = new Map([
+      ["a", parseObservation(`${up(["peer_b", "peer_c", "peer6_b"])}P\t10.0.0.2\t1\nP\t10.0.0.3\t1\nP\tfd00::2\t1\n`)],
+      ["b", parseObservation(`${up(["peer_a", "peer_c"])}P\t10.0.0.1\t1\nP\t10.0.0.3\t1\nP\tfd00::1\t0\n${route("192.0.2.0/24 via 10.0.0.1")}${route6("2001:db8:100::/48 via fd00::3")}`)],
+      ["c", parseObservation(`${up(["peer_a", "peer_b"])}P\t10.0.0.1\t1\nP\t10.0.0.2\t1\n${route("192.0.2.0/24 via 10.0.0.1")}`)],
+    ]);
+    const v = judge(nodes6, views, { healthy: 1, members: 1 });
+    expect(v.problems).toEqual([
+      "b: route 2001:db8:100::/48 goes via fd00::3, not via its owner a",
+      "b: IPv6 BGP session with a is not Established",
+      "b: no ping reply from a (fd00::1) over the mesh",
+      "b: IPv6 routes announced by a are not in the kernel via a",
+    ]);
+    const table = v.table.split("\n");
+    expect(table[0]).toBe("IPv4:");
+    const v6 = table.slice(table.indexOf("IPv6:"));
+    expect(v6[2]).toMatch(/^a\s+-\s+BPR\s*$/);
+    expect(v6[3]).toMatch(/^b\s+bpr\s+-\s*$/);
+    expect(v6.some((l) => l.startsWith("c "))).toBe(false);
+  });
+
+  it("reads IPv6 routes: the default, host routes, multipath hops", () => {
+    expect(parseRoute("default via fd00::3 dev tinc0 proto bird metric 32", 6)).toEqual({ dest: "::/0", via: ["fd00::3"] });
+    expect(parseRoute("2001:db8::7 via fd00::2 dev tinc0 proto bird", 6)).toEqual({ dest: "2001:db8::7/128", via: ["fd00::2"] });
+    expect(parseRoute("2001:db8::/32 proto bird metric 32 \\tnexthop via inet6 fd00::2 dev tinc0 weight 1 \\tnexthop via fd00::3 dev tinc0 weight 1", 6)).toEqual({
+      dest: "2001:db8::/32",
+      via: ["fd00::2", "fd00::3"],
+    });
+    expect(observeScript(["10.0.0.2", "fd00::2"])).toContain("ip -o -6 route show proto bird");
+  });
+});
