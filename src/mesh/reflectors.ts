@@ -18,10 +18,18 @@ export function meshRoles(inv: Inventory, mesh: readonly string[]): Map<string, 
   return new Map(mesh.map((h) => [h, bgpRole(reflectors.has(h), reflectors.size)]));
 }
 
-/** How many BGP sessions each mesh host should have (status), by the topology's one rule. */
-export function expectedSessionCounts(inv: Inventory, mesh: readonly string[]): Map<string, number> {
+/**
+ * How many BGP sessions each mesh host should have (status), by the topology's one rule: one per
+ * peer, and a second (IPv6) with each such peer when both are in `ipv6` (mesh_ipv6).
+ */
+export function expectedSessionCounts(inv: Inventory, mesh: readonly string[], ipv6: ReadonlySet<string> = new Set()): Map<string, number> {
   const roles = meshRoles(inv, mesh);
-  return new Map(mesh.map((h) => [h, mesh.filter((o) => o !== h && hasSession(roles.get(h)!, roles.get(o)!)).length]));
+  return new Map(
+    mesh.map((h) => {
+      const peers = mesh.filter((o) => o !== h && hasSession(roles.get(h)!, roles.get(o)!));
+      return [h, peers.length + (ipv6.has(h) ? peers.filter((o) => ipv6.has(o)).length : 0)];
+    }),
+  );
 }
 
 /**

@@ -1,7 +1,7 @@
 // Every selected host asked at once (up to --forks), and what counts as a problem: the rules
 // behind the exit code, so `status` can stand in a script or a cron job.
 import pLimit from "p-limit";
-import { hostsOf, type Inventory } from "../inventory/index.js";
+import { hostsOf, resolveHostVars, type Inventory } from "../inventory/index.js";
 import { MESH_GROUP } from "../mesh/derive.js";
 import { expectedSessionCounts } from "../mesh/reflectors.js";
 import type { Transport } from "../transport/transport.js";
@@ -33,7 +33,8 @@ export interface HostStatus {
  */
 export function expectedSessions(inv: Inventory): Map<string, number> {
   const mesh = inv.groups.has(MESH_GROUP) ? hostsOf(inv, MESH_GROUP) : [];
-  return expectedSessionCounts(inv, mesh);
+  const on = (h: string) => ["true", true].includes(resolveHostVars(inv, h).vars.get("mesh_ipv6")?.value as string | boolean);
+  return expectedSessionCounts(inv, mesh, new Set(mesh.filter(on)));
 }
 
 /** The status of a host that answered; `expected` undefined: a host outside the mesh. */

@@ -7,6 +7,7 @@ export class AgentMetrics {
   readonly registry = new Registry();
   readonly peersKnown = new Gauge({ name: "bgpmesh_peers_known", help: "Valid peer records in the last snapshot (this node included)", registers: [this.registry] });
   readonly bgpEstablished = new Gauge({ name: "bgpmesh_bgp_sessions_established", help: "peer_* BGP sessions Established (birdc show protocols all)", registers: [this.registry] });
+  readonly bgpEstablished6 = new Gauge({ name: "bgpmesh_bgp_sessions6_established", help: "peer6_* (IPv6) BGP sessions Established (birdc show protocols all)", registers: [this.registry] });
   readonly routesImported = new Gauge({
     name: "bgpmesh_bgp_routes_imported",
     help: "Routes imported from a peer: accepted by its BGP protocol's import filter (birdc show protocols all, ipv4 and ipv6 channels)",

@@ -280,7 +280,7 @@ describe("records checked against what this node knows of the mesh", () => {
   });
 
   it.each(["localhost", "LOCALHOST", "db.localhost", "localhost."])("endpoint %j is refused: tinc would connect to itself", (address) => {
-    expect(refused(json({ endpoint: { address, port: 655 } }))).toMatch(/^endpoint\.address: must (not be a localhost name: tinc would connect to itself|be a unicast IPv4 address or a DNS name)/);
+    expect(refused(json({ endpoint: { address, port: 655 } }))).toMatch(/^endpoint\.address: must (not be a localhost name: tinc would connect to itself|be a unicast IPv4 address, an IPv6 address in its shortest form or a DNS name)/);
   });
 
   it("this node's own config: its mesh address must be in its mesh subnet", () => {

@@ -132,7 +132,7 @@ describe("the Grafana dashboard (roles/grafana/files/bgpmesh-dashboard.json)", (
       expect(used.has(m), m).toBe(true);
     }
     const exprs = dashboardQueries(dashboard).map((q) => q.expr);
-    expect(exprs).toContain('count by (node, state) (count by (node, state, name) (bird_protocol_up{proto="BGP", name=~"peer_.*", node=~"$node"}))');
+    expect(exprs).toContain('count by (node, state) (count by (node, state, name) (bird_protocol_up{proto="BGP", name=~"peer6?_.*", node=~"$node"}))');
     expect(exprs).toContain('bgpmesh_peers_known{node=~"$node"} - 1');
   });
 

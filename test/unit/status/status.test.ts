@@ -55,6 +55,19 @@ describe("sessions expected", () => {
     expect(expected.has("bastion")).toBe(false);
   });
 
+  it("count an IPv6 session with each peer when both hosts have mesh_ipv6", async () => {
+    const dual = INVENTORY.replace("node1: { ansible_host: 192.0.2.11 }", "node1: { ansible_host: 192.0.2.11, mesh_ipv6: true }").replace(
+      "node2: { ansible_host: 192.0.2.12 }",
+      "node2: { ansible_host: 192.0.2.12, mesh_ipv6: true }",
+    );
+    const dir = await writeTree({ "inventory.yml": dual });
+    expect([...expectedSessions(await loadInventory(`${dir}/inventory.yml`))]).toEqual([
+      ["node1", 3],
+      ["node2", 3],
+      ["node3", 2],
+    ]);
+  });
+
   it("are none at all in an inventory without a mesh group", async () => {
     const dir = await writeTree({ "inventory.yml": "all:\n  hosts:\n    h1:\n" });
     expect(expectedSessions(await loadInventory(`${dir}/inventory.yml`)).size).toBe(0);
