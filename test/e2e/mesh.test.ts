@@ -15,6 +15,10 @@ const TOKEN = "cluster-T0ken-9f2e";
 let lab: LabInfo;
 let work: string;
 const seen: string[] = [];
+/** From "dual stack" on, the mesh has IPv6 (mesh_ipv6) and node3 announces an IPv6 prefix too. */
+let dualStack = false;
+const NODE3_PREFIX = "198.51.100.0/26";
+const NODE3_PREFIX6 = "2001:db8:300::/48";
 
 /** An inventory of the first `meshHosts` lab hosts, the first three of them etcd members. */
 function inventory(meshHosts: number, extraVars = ""): string {
@@ -23,7 +27,8 @@ function inventory(meshHosts: number, extraVars = ""): string {
     file,
     meshInventory(lab, {
       mesh: lab.hosts.slice(0, meshHosts),
-      vars: `    etcd_cluster_token: !secret ${TOKEN}\n${extraVars}`,
+      vars: `    etcd_cluster_token: !secret ${TOKEN}\n${dualStack ? "    mesh_ipv6: true\n" : ""}${extraVars}`,
+      hostVars: (h) => (h.name === "node3" ? `, bgp_announce: [192.168.77.0/24, ${NODE3_PREFIX}${dualStack ? `, "${NODE3_PREFIX6}"` : ""}]` : ""),
       meshExtra: "      vars:\n        bgp_announce: [192.168.77.0/24]\n        bgp_anycast: [192.168.77.0/24]\n",
       etcd: ["node1", "node2", "node3"],
     }),
@@ -122,6 +127,56 @@ describe("a three-host mesh", () => {
   });
 });
 
+describe("dual stack", () => {
+  const v6 = async (h: string) => (await sshOk(lab, h, "ip -6 -o addr show dev tinc0 scope global | awk '{print $4}'")).trim();
+
+  it("one apply turns the IPv4 mesh dual stack, and node1 keeps every IPv4 route throughout", async () => {
+    const before = (await sshOk(lab, "node1", "ip -o -4 route show proto bird")).trim();
+    expect(before).toContain(`${NODE3_PREFIX} via 10.0.0.`);
+    // node1's IPv4 routes, sampled every 0.1 s on the host itself for the whole apply.
+    await sshOk(lab, "node1", `nohup sh -c 'while :; do echo "S $(ip -o -4 route show proto bird | tr "\\n" "|")"; sleep 0.1; done' >/tmp/v4routes 2>&1 </dev/null & echo $! >/tmp/v4routes.pid`);
+    dualStack = true;
+    const r = await tool("apply", "-i", inventory(3));
+    expect(r.code, r.stdout + r.stderr).toBe(0);
+    // tinc is not restarted (tinc-up runs again on the live interface): no tunnel is cut.
+    expect(r.stderr).not.toMatch(/handler restart tinc/);
+    await new Promise((res) => setTimeout(res, 3000));
+    await sshOk(lab, "node1", "kill $(cat /tmp/v4routes.pid)");
+    const samples = (await sshOk(lab, "node1", "cat /tmp/v4routes")).split("\n").filter((l) => l.startsWith("S "));
+    expect(samples.length).toBeGreaterThan(50);
+    const want = `S ${before.split("\n").join("|")}|`;
+    expect(samples.filter((x) => x !== want), "samples that differ from the routes before").toEqual([]);
+  });
+
+  it("every node pings every other's IPv6 mesh address over tinc; node3's IPv6 prefix is in node1's kernel via node3's IPv6 mesh address; verify checks both", async () => {
+    const addr: Record<string, string> = {};
+    for (const h of three) {
+      addr[h] = await v6(h);
+      expect(addr[h]).toMatch(/^fd[0-9a-f]{2}:[0-9a-f:]+\/64$/);
+    }
+    for (const a of three) for (const b of three.filter((x) => x !== a)) await sshOk(lab, a, `ping -c 1 -w 10 ${addr[b]!.split("/")[0]}`);
+    let route = "";
+    for (let i = 0; i < 20 && !route.includes("via"); i++) {
+      route = await sshOk(lab, "node1", `ip -6 route show ${NODE3_PREFIX6} proto bird`);
+      if (!route.includes("via")) await new Promise((res) => setTimeout(res, 500));
+    }
+    expect(route).toContain(`${NODE3_PREFIX6} via ${addr.node3!.split("/")[0]} dev tinc0`);
+    expect(await sshOk(lab, "node1", "birdc show protocols")).toMatch(/peer6_node3\s+BGP\s+---\s+up\s+.*Established/);
+    const v = await tool("verify", "-i", inventory(3), "--wait", "60s");
+    expect(v.code, v.stdout).toBe(0);
+    const table = v.stdout.split("\n");
+    const v6Rows = table.slice(table.indexOf("IPv6:") + 2, table.indexOf("IPv6:") + 5);
+    expect(v6Rows).toHaveLength(3);
+    for (const row of v6Rows) expect(row).toMatch(/^node\d\s+(?:(?:-|BPR)\s+){3}$/);
+  });
+
+  it("a second apply changes nothing", async () => {
+    const r = await tool("apply", "-i", inventory(3));
+    expect(r.code).toBe(0);
+    for (const h of three) expect(recapLine(r.stdout, h)).toMatch(/changed=0\s+failed=0/);
+  });
+});
+
 describe("a five-host mesh with three etcd members", () => {
   it("the two other hosts use the cluster as clients", async () => {
     const r = await tool("apply", "-i", inventory(5));
@@ -189,6 +244,7 @@ describe("a reboot of every host", () => {
     for (const h of ["node1", "node4"]) {
       expect((await sshOk(lab, h, "systemctl is-active tinc@bgpmesh bird")).trim().split("\n")).toEqual(["active", "active"]);
       expect(await sshOk(lab, h, "ip -4 -o addr show dev tinc0")).toMatch(/inet 10\.0\.0\.\d+\/24/);
+      expect(await sshOk(lab, h, "ip -6 -o addr show dev tinc0 scope global")).toMatch(/inet6 fd[0-9a-f:]+\/64/);
     }
     // The same inputs as the last apply (the rolling-restart test changed etcd_snapshot_count).
     const r = await tool("apply", "-i", inventory(5), "-e", "etcd_snapshot_count=20000");

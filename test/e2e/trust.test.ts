@@ -16,6 +16,10 @@ let lab: LabInfo;
 let work: string;
 
 const ADDRESS: Record<string, string> = { node1: "10.0.0.11", node2: "10.0.0.12", node3: "10.0.0.13", node4: "10.0.0.14" };
+// The mesh is dual stack (mesh_ipv6), with pinned IPv6 mesh addresses.
+const SUBNET6 = "fd0b:9e5a:1::/64";
+const ADDRESS6: Record<string, string> = { node1: "fd0b:9e5a:1::11", node2: "fd0b:9e5a:1::12", node3: "fd0b:9e5a:1::13", node4: "fd0b:9e5a:1::14" };
+const NODE3_PREFIX6 = "2001:db8:300::/48";
 const NODE3_PREFIX = "198.51.100.0/26";
 const NODE3_MORE = "198.51.100.64/26";
 const NODE4_PREFIX = "203.0.113.0/28";
@@ -23,8 +27,14 @@ const NODE4_PREFIX = "203.0.113.0/28";
 /** The inventory, with node3's prefixes as given, and more of node4's own settings. */
 function inventory(node3: string[] = [NODE3_PREFIX], extra = ""): string {
   const file = join(work, "inventory.yml");
-  const own: Record<string, string> = { node3: `, bgp_announce: [${node3.join(", ")}]`, node4: `, bgp_announce: [${NODE4_PREFIX}]` };
-  writeFileSync(file, meshInventory(lab, { hostVars: (h) => `, mesh_address: ${ADDRESS[h.name]}${own[h.name] ?? ""}${h.name === "node4" ? extra : ""}` }));
+  const own: Record<string, string> = { node3: `, bgp_announce: [${[...node3, `"${NODE3_PREFIX6}"`].join(", ")}]`, node4: `, bgp_announce: [${NODE4_PREFIX}]` };
+  writeFileSync(
+    file,
+    meshInventory(lab, {
+      vars: `    mesh_ipv6: true\n    mesh_subnet6: "${SUBNET6}"\n`,
+      hostVars: (h) => `, mesh_address: ${ADDRESS[h.name]}, mesh_address6: "${ADDRESS6[h.name]}"${own[h.name] ?? ""}${h.name === "node4" ? extra : ""}`,
+    }),
+  );
   return file;
 }
 
@@ -45,6 +55,7 @@ const sessions = async (host: string) =>
     .filter((l) => /^peer_\S+.*Established/.test(l))
     .map((l) => l.split(/\s+/).slice(0, 1).concat(l.split(/\s+/).slice(4, 5)).join(" "));
 const routes = (host: string) => sshOk(lab, host, "ip -o -4 route show proto bird");
+const routes6 = (host: string) => sshOk(lab, host, "ip -o -6 route show proto bird");
 const metric = async (host: string, name: string) => Number(new RegExp(`^${name} (\\d+)`, "m").exec(await sshOk(lab, host, "curl -s http://127.0.0.1:2112/metrics"))?.[1]);
 const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
 
@@ -107,6 +118,16 @@ describe("the trust boundary", () => {
     expect(alloc).toEqual({ version: 1, name: "node3", meshAddress: "10.0.0.13", routerId: "10.0.0.13", prefixes: [{ prefix: NODE3_PREFIX, ge: 26, le: 26 }] });
     expect((await asNode("node3", `put /allocations/node3 '${JSON.stringify({ ...alloc, prefixes: [{ prefix: "0.0.0.0/0", ge: 0, le: 32 }] })}'`)).stdout).toMatch(/permission denied/);
     expect((await asNode("node3", "del /allocations/node2")).stdout).toMatch(/permission denied/);
+    // IPv6: the controller's /ipv6/allocations/, the node's own /ipv6/peers/<name>, and nothing else.
+    expect(JSON.parse((await asNode("node2", "get /ipv6/allocations/node3 --print-value-only")).stdout.trim())).toEqual({
+      version: 1,
+      name: "node3",
+      meshAddress6: ADDRESS6.node3,
+      prefixes: [{ prefix: NODE3_PREFIX6, ge: 48, le: 48 }],
+    });
+    expect(JSON.parse((await asNode("node2", "get /ipv6/peers/node3 --print-value-only")).stdout.trim())).toEqual({ name: "node3", meshAddress6: ADDRESS6.node3, prefixes: [NODE3_PREFIX6], version: 1 });
+    expect((await asNode("node3", `put /ipv6/allocations/node3 '{}'`)).stdout).toMatch(/permission denied/);
+    expect((await asNode("node3", `put /ipv6/peers/node2 '{}'`)).stdout).toMatch(/permission denied/);
   });
 
   it("eviction: a node rewriting its record with another's mesh address takes nothing from that node", async () => {
@@ -175,6 +196,36 @@ describe("the trust boundary", () => {
       stats = await sshOk(lab, "node1", "birdc -r show protocols all peer_node4");
     }
     expect(stats).toMatch(/Routes:\s+1 imported, 0 filtered/);
+  });
+
+  it("hijack over IPv6: another's IPv6 prefix, a more specific of it and a default route announced by node4 are filtered everywhere, and counted", async () => {
+    await sshOk(
+      lab,
+      "node4",
+      `sed -i '/^protocol static bgpmesh_static6 {/,/^}/ s|^  ipv6;$|  ipv6;\\n  route ::/0 blackhole;\\n  route ${NODE3_PREFIX6} blackhole;\\n  route 2001:db8:300::/56 blackhole;|' /etc/bird/bird.conf && birdc configure`,
+    );
+    await sleep(5000);
+    for (const h of ["node1", "node2", "node3"]) {
+      const r = await routes6(h);
+      expect(r).not.toMatch(/^default /m);
+      expect(r).not.toContain("2001:db8:300::/56");
+      if (h !== "node3") expect(r).toContain(`${NODE3_PREFIX6} via ${ADDRESS6.node3} dev tinc0`);
+      // The IPv4 routes are untouched.
+      expect(await routes(h)).toContain(`${NODE4_PREFIX} via ${ADDRESS.node4} `);
+    }
+    expect(await sshOk(lab, "node1", "birdc -r show protocols all peer6_node4")).toMatch(/Routes:\s+0 imported, 3 filtered/);
+    const filtered = await sshOk(lab, "node1", "birdc -r show route filtered protocol peer6_node4");
+    for (const p of ["::/0", NODE3_PREFIX6, "2001:db8:300::/56"]) expect(filtered).toContain(p);
+    // verify: only the attacker's own kernel lost node3's IPv6 prefix (its static copy wins there).
+    const v = await tool("verify", "-i", inventory());
+    expect(v.stdout.split("\n").filter((l) => /^\s+node\d: /.test(l))).toEqual(["  node4: IPv6 routes announced by node3 are not in the kernel via node3"]);
+    await toolOk("apply", "-i", inventory(), "-l", "node4");
+    let stats = "";
+    for (let i = 0; i < 20 && !/Routes:\s+0 imported, 0 filtered/.test(stats); i++) {
+      await sleep(500);
+      stats = await sshOk(lab, "node1", "birdc -r show protocols all peer6_node4");
+    }
+    expect(stats).toMatch(/Routes:\s+0 imported, 0 filtered/);
   });
 
   it("a prefix allowed later: filtered until the inventory allows it, then imported by every node with no session reset", async () => {
