@@ -131,7 +131,9 @@ function familyMatrix(family: Family, nodes: Row[], views: Map<string, HostView 
       const session = hasSession(from.role, to.role);
       const bgp = view.bgp[to.protocol] === true;
       const ping = view.ping[to.meshAddress] === true;
-      const present = to.announces.every((p) => (view.nextHops[p] ?? []).includes(to.meshAddress));
+      // An anycast prefix `from` announces too stays its own there (its static route wins in BIRD):
+      // no kernel route to it is expected.
+      const present = to.announces.filter((p) => !from.announces.includes(p)).every((p) => (view.nextHops[p] ?? []).includes(to.meshAddress));
       const routes = present && !suspect.has(to.meshAddress);
       if (session && !bgp) problems.push(`${from.host}: ${v}BGP session with ${to.host} is not Established`);
       if (!ping) problems.push(`${from.host}: no ping reply from ${to.host} (${to.meshAddress}) over the mesh`);

@@ -20,13 +20,24 @@ const address = (host: string) => `10.0.0.${10 + index(host)}`;
 const prefix = (host: string) => `198.51.100.${(index(host) - 1) * 16}/28`;
 const names = Array.from({ length: HOSTS }, (_, i) => `node${i + 1}`);
 const REFLECTORS = ["node1", "node2"];
+// IPv6 on four of the hosts (mesh_ipv6 host by host): both reflectors and two clients; node5
+// announces an IPv6 prefix, which node12 must get through the reflectors, via node5.
+const DUAL = ["node1", "node2", "node5", "node12"];
+const address6 = (host: string) => `fd0b:9e5a:2::${index(host)}`;
+const NODE5_PREFIX6 = "2001:db8:500::/48";
 
 function inventory(reflectors: boolean): string {
   const file = join(work, `inventory-${reflectors ? "rr" : "full"}.yml`);
   const groups = reflectors ? `    route_reflectors:\n      hosts:\n${REFLECTORS.map((h) => `        ${h}:`).join("\n")}\n` : "";
   writeFileSync(
     file,
-    meshInventory(lab, { hostVars: (h) => `, mesh_address: ${address(h.name)}, bgp_announce: [${prefix(h.name)}]`, groups }),
+    meshInventory(lab, {
+      vars: '    mesh_subnet6: "fd0b:9e5a:2::/64"\n',
+      hostVars: (h) =>
+        `, mesh_address: ${address(h.name)}, bgp_announce: [${prefix(h.name)}${h.name === "node5" ? `, "${NODE5_PREFIX6}"` : ""}]` +
+        (DUAL.includes(h.name) ? `, mesh_ipv6: true, mesh_address6: "${address6(h.name)}"` : ""),
+      groups,
+    }),
   );
   return file;
 }
@@ -115,8 +126,13 @@ describe("route reflectors", () => {
     expect(v.stdout).toMatch(/^node12\s+BPR\s+BPR\s+-PR\s+/m);
     const status = await cli("status", "-i", inventory(true), "--no-color");
     expect(status.code, status.stdout).toBe(0);
-    expect(status.stdout).toMatch(/^node12\s+.*\s2\/2\s/m);
-    expect(status.stdout).toMatch(/^node1\s+.*\s11\/11\s/m);
+    // node12: the two reflectors, over IPv4 and IPv6; node1: 11 over IPv4, 3 over IPv6.
+    expect(status.stdout).toMatch(/^node12\s+.*\s4\/4\s/m);
+    expect(status.stdout).toMatch(/^node1\s+.*\s14\/14\s/m);
+    // IPv6 through the reflectors: node5's IPv6 prefix on node12 via node5's IPv6 mesh address.
+    expect([...(await peersConf("node12")).matchAll(/^protocol bgp peer6_(\S+) /gm)].map((m) => m[1])).toEqual(["node1", "node2"]);
+    expect(await sshOk(lab, "node12", `ip -6 route show ${NODE5_PREFIX6} proto bird`)).toContain(`${NODE5_PREFIX6} via ${address6("node5")} dev tinc0`);
+    expect(v.stdout).toMatch(/^IPv6:$/m);
   });
 
   it("a client powered off is gone from every other node's kernel within 5 s", async () => {

@@ -232,3 +232,22 @@ describe("verify with IPv6 (mesh_ipv6)", () => {
     expect(observeScript(["10.0.0.2", "fd00::2"])).toContain("ip -o -6 route show proto bird");
   });
 });
+
+describe("verify with anycast", () => {
+  it("expects no kernel route to a prefix a node announces itself (its own static route wins there)", () => {
+    const values = new Map<string, Record<string, unknown>>([
+      ["a", { tinc_name: "a", mesh_address: "10.0.0.1", bgp_announce: ["192.168.77.0/24"] }],
+      ["b", { tinc_name: "b", mesh_address: "10.0.0.2", bgp_announce: ["192.168.77.0/24", "198.51.100.0/26"] }],
+    ]);
+    const up = (p: string) => bird(p, "up", "Established");
+    const views = new Map([
+      ["a", parseObservation(`${up("peer_b")}P\t10.0.0.2\t1\n${route("198.51.100.0/26 via 10.0.0.2")}`)],
+      ["b", parseObservation(`${up("peer_a")}P\t10.0.0.1\t1\n`)],
+    ]);
+    const v = judge(meshNodes(["a", "b"], values), views, { healthy: 1, members: 1 });
+    expect(v.problems).toEqual([]);
+    // a's own prefix missing at b is still seen: 198.51.100.0/26 gone from a's kernel.
+    const missing = judge(meshNodes(["a", "b"], values), new Map([["a", parseObservation(`${up("peer_b")}P\t10.0.0.2\t1\n`)], ["b", views.get("b")!]]), { healthy: 1, members: 1 });
+    expect(missing.problems).toEqual(["a: routes announced by b are not in the kernel via b"]);
+  });
+});
