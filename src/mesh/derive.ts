@@ -44,6 +44,9 @@ function meshSubnet(text: string): Subnet | undefined {
 }
 
 
+/** An address as the host part of a URL or a `host:port` target: an IPv6 address in brackets. */
+const urlHost = (address: string): string => (address.includes(":") ? `[${address}]` : address);
+
 export function deriveMeshVars(inv: Inventory, resolved: Resolved): Map<string, Record<string, unknown>> {
   const derived = new Map<string, Record<string, unknown>>([...inv.hosts.keys()].map((h) => [h, {}]));
   const mesh = inv.groups.has(MESH_GROUP) ? hostsOf(inv, MESH_GROUP) : [];
@@ -64,10 +67,16 @@ export function deriveMeshVars(inv: Inventory, resolved: Resolved): Map<string, 
     const address = underlay(h);
     if (!endpointAddressField.safeParse(address).success) {
       const own = userSet(vars(h), "tinc_address");
-      const problem = `'${address}' cannot be the address other nodes' tinc connects to: use a unicast IPv4 address or a DNS name (not localhost; set tinc_address)`;
+      // One spelling per address (src/fields/ipv6.ts): another would render other bytes on every
+      // node, and the agents compare endpoints as text.
+      const shortest = canonicalIpv6(address);
+      const problem =
+        shortest !== undefined && shortest !== address
+          ? `'${address}' is an IPv6 address not in its shortest form: write ${shortest}`
+          : `'${address}' cannot be the address other nodes' tinc connects to: use a unicast IPv4 or IPv6 address or a DNS name (not localhost; set tinc_address)`;
       throw errorAt(own ?? userSet(vars(h), "ansible_host"), inv, h, own ? "tinc_address" : "ansible_host", problem);
     }
-    Object.assign(derived.get(h)!, { tinc_address: address, tinc_name: name });
+    Object.assign(derived.get(h)!, { tinc_address: address, tinc_url_host: urlHost(address), tinc_name: name });
   }
 
   for (const h of mesh) {
@@ -229,8 +238,9 @@ export function deriveMeshVars(inv: Inventory, resolved: Resolved): Map<string, 
     return {
       name: h,
       address,
-      peer_url: `${scheme(h)}://${address}:${port(h, "etcd_peer_port", 2380)}`,
-      client_url: `${scheme(h)}://${address}:${port(h, "etcd_client_port", 2379)}`,
+      url_host: urlHost(address),
+      peer_url: `${scheme(h)}://${urlHost(address)}:${port(h, "etcd_peer_port", 2380)}`,
+      client_url: `${scheme(h)}://${urlHost(address)}:${port(h, "etcd_client_port", 2379)}`,
     };
   });
   for (const [h, d] of derived) {
@@ -240,6 +250,7 @@ export function deriveMeshVars(inv: Inventory, resolved: Resolved): Map<string, 
       etcd_endpoints: etcdMembers.map((m) => m.client_url).join(","),
       etcd_member: members.includes(h),
       etcd_address: underlay(h),
+      etcd_url_host: urlHost(underlay(h)),
       etcd_tls: tls(h),
     });
   }

@@ -139,12 +139,23 @@ describe("addresses, ports and prefixes", () => {
     expect(refused(json({ [field]: value }))).toMatch(new RegExp(`^${field}: must be`));
   });
 
-  it.each(["10.1", "0x7f000001", "1.2.3.999", "-node", "node-", "a_b.example", "a..b", "example.com.", "x".repeat(64), "", "1.2.3.4 "])(
+  it.each([
+    "10.1", "0x7f000001", "1.2.3.999", "-node", "node-", "a_b.example", "a..b", "example.com.", "x".repeat(64), "", "1.2.3.4 ",
+    // IPv6: only the shortest spelling, no brackets (the port is its own field), no loopback or link-local
+    "2001:DB8::5", "2001:db8:0:0:0:0:0:5", "[2001:db8::5]", "[2001:db8::5]:655", "::1", "fe80::1", "2001:db8::5%eth0",
+  ])(
     "endpoint address %j is refused",
     (address) => {
-      expect(refused(json({ endpoint: { address, port: 655 } }))).toBe("endpoint.address: must be a unicast IPv4 address, an IPv6 address in its shortest form or a DNS name");
+      expect(refused(json({ endpoint: { address, port: 655 } }))).toBe(
+        "endpoint.address: must be a unicast IPv4 address, an IPv6 address in its shortest form or a DNS name",
+      );
     },
   );
+
+  it.each(["2001:db8::5", "fd00:bd13:1::11"])("endpoint address %j (IPv6, shortest form) is taken", (address) => {
+    const r = parseRecord(KEY, json({ endpoint: { address, port: 655 } }));
+    expect(r.ok && r.record.endpoint).toEqual({ address, port: 655 });
+  });
 
   it.each([0, 65536, 1.5, -1])("port %j is refused", (port) => {
     expect(refused(json({ endpoint: { address: "192.0.2.2", port } }))).toMatch(/^endpoint\.port: must be/);

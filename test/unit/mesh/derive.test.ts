@@ -54,7 +54,7 @@ describe("mesh variables", () => {
 
   it("refuses a tinc address the other nodes' agents would refuse, naming the place", async () => {
     await expect(derive(mesh("        a: { ansible_host: localhost }\n"))).rejects.toThrow(
-      /:5:14: ansible_host: a: 'localhost' cannot be the address other nodes' tinc connects to: use a unicast IPv4 address or a DNS name \(not localhost; set tinc_address\)/,
+      /:5:14: ansible_host: a: 'localhost' cannot be the address other nodes' tinc connects to: use a unicast IPv4 or IPv6 address or a DNS name \(not localhost; set tinc_address\)/,
     );
     await expect(derive(mesh("        a: { ansible_host: 127.0.0.1, tinc_address: node_a.example }\n"))).rejects.toThrow(/:5:39: tinc_address: a: 'node_a\.example' cannot be/);
     // Without either, the host name is the address: one that is no DNS name is refused too.
