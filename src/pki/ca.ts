@@ -5,6 +5,7 @@ import { X509Certificate, randomBytes } from "node:crypto";
 import { chmodSync, existsSync, mkdirSync, mkdtempSync, readFileSync, rmSync, statSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
+import { canonicalIpv6 } from "../fields/ipv6.js";
 import { run } from "../util/exec.js";
 
 export interface Ca {
@@ -94,7 +95,9 @@ export function describeCertificate(pem: string): CertInfo {
   const names = (x.subjectAltName ?? "").split(",").map((s) => s.trim()).filter(Boolean);
   return {
     commonName: /(?:^|\n)CN=(.*)/.exec(x.subject)?.[1] ?? "",
-    ips: names.filter((n) => n.startsWith("IP Address:")).map((n) => n.slice("IP Address:".length)),
+    // An IPv6 SAN comes back as OpenSSL prints it (2001:DB8:0:0:0:0:0:5): in the inventory's
+    // spelling, or the certificate's names would never match and every apply would sign it again.
+    ips: names.filter((n) => n.startsWith("IP Address:")).map((n) => n.slice("IP Address:".length)).map((ip) => canonicalIpv6(ip) ?? ip),
     dns: names.filter((n) => n.startsWith("DNS:")).map((n) => n.slice(4)),
     notAfter: new Date(x.validTo),
     publicKeyPem: x.publicKey.export({ type: "spki", format: "pem" }).toString(),

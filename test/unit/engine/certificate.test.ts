@@ -105,6 +105,17 @@ describe("a certificate resource", () => {
     expect(readFileSync(`${dir}/pki/node.key`)).toEqual(key);
   });
 
+  it("issues an IPv6 SAN (IP:2001:db8::5) and reads it back in that spelling, so a second plan changes nothing", async () => {
+    const v6 = host({ ips: ["2001:db8::5", "127.0.0.1"] });
+    const first = await apply(v6);
+    expect(first.plan.actions.map((a) => a.detail).at(-1)).toMatch(/^CN=node1 IP:2001:db8::5 IP:127\.0\.0\.1, 30 days/);
+    expect(first.result.done, first.stderr).toBe(true);
+    // OpenSSL writes it back as IP Address:2001:DB8:0:0:0:0:0:5
+    expect(describeCertificate(readFileSync(`${dir}/pki/node.crt`, "utf8")).ips).toEqual(["2001:db8::5", "127.0.0.1"]);
+    expect((await plan(v6)).actions).toEqual([]);
+    expect((await plan(host({ ips: ["2001:db8::6", "127.0.0.1"] }))).actions[0]?.detail).toMatch(/its names changed$/);
+  });
+
   it("refuses to plan for a host whose CA is another one (another controller or --pki-dir)", async () => {
     await apply(host());
     const other = await loadOrCreateCa(join(dir, "other-ca"), "other CA");
