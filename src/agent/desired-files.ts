@@ -178,10 +178,23 @@ export function renderTincConf(config: AgentConfig, connectTo: readonly string[]
     `PingTimeout = ${TINC_PING_TIMEOUT_SECONDS}`,
     "Device = /dev/net/tun",
     `Interface = ${config.meshInterface}`,
-    "AddressFamily = ipv4",
+    `AddressFamily = ${tincAddressFamily(config.endpointAddress)}`,
     ...connectTo.map((n) => `ConnectTo = ${n}`),
     "",
   ].join("\n");
+}
+
+/**
+ * tinc 1.0 passes AddressFamily as the family hint of every getaddrinfo it makes: for its listening
+ * sockets (ipv4: 0.0.0.0 only) and for each peer's `Address` (ipv4: an IPv6 address fails to
+ * resolve, "Error looking up", and tinc never dials it). A node whose own endpoint is IPv6 must at
+ * least listen on IPv6, so it gets `any`: a v6-only listening socket beside the IPv4 one, and peers
+ * dialled at whichever family their Address has, so such a node on a dual-stack host still reaches
+ * IPv4 peers. Every other node keeps `ipv4`, byte for byte what it had before IPv6 endpoints existed:
+ * an upgraded agent rewrites nothing and tinc is not restarted. (A DNS-name endpoint stays ipv4 too.)
+ */
+export function tincAddressFamily(endpointAddress: string): "ipv4" | "any" {
+  return endpointAddress.includes(":") ? "any" : "ipv4";
 }
 
 /**
