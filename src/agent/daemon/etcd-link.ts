@@ -8,6 +8,7 @@ import type { AgentMetrics } from "./metrics.js";
 import { PeerWatch } from "./peer-watch.js";
 import { Registration } from "./registration.js";
 import type { TlsMaterial } from "./tls-files.js";
+import { installIpv6IdentityCheck } from "./tls-identity.js";
 import { withTimeout } from "./timing.js";
 
 /** Builds a client for the given TLS material (none without etcdTls); injected in tests. */
@@ -30,6 +31,8 @@ export function etcdClientOptions(endpoints: readonly string[], tls: TlsMaterial
 }
 
 export function etcdClientFactory(endpoints: readonly string[]): ClientFactory {
+  // An etcd member at an IPv6 address: see tls-identity.ts (Node 18 rejects its certificate).
+  installIpv6IdentityCheck();
   return (tls) => new Etcd3(etcdClientOptions(endpoints, tls));
 }
 
