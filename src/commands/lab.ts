@@ -4,8 +4,8 @@ import { DEFAULT_RELEASE, parseReleaseList, RELEASES, type Release } from "../fi
 import { labCache, labCrash, labDown, labDownAll, labRebuild, labStatus, labUp } from "../lab/lab.js";
 import { checkLabName, MAX_HOSTS } from "../lab/layout.js";
 import { checkLabPrerequisites } from "../lab/preflight.js";
-import { readLab } from "../lab/registry.js";
-import { labLayout } from "../lab/layout.js";
+import { labUnderlay, readLab } from "../lab/registry.js";
+import { labLayout, UNDERLAYS, type Underlay } from "../lab/layout.js";
 
 const log = (msg: string) => console.error(`lab: ${msg}`);
 
@@ -37,6 +37,11 @@ function labName(value: string): string {
   }
 }
 
+function underlayOption(value: string): Underlay {
+  if (!(UNDERLAYS as readonly string[]).includes(value)) throw new InvalidArgumentError(`one of ${UNDERLAYS.join(", ")}`);
+  return value as Underlay;
+}
+
 const mib = (bytes: number) => `${(bytes / 2 ** 20).toFixed(1)} MiB`;
 
 export function labCommand(): Command {
@@ -55,9 +60,14 @@ export function labCommand(): Command {
       `Debian release of new hosts, or a comma-separated list cycled over them (node1 the first, node2 the second…): ${Object.keys(RELEASES).join(", ")}; default: the lab's own, ${DEFAULT_RELEASE} for a new lab`,
       releaseList,
     )
-    .action(async (opts: { name: string; hosts?: number; release?: Release[] }) => {
+    .option(
+      "--underlay <family>",
+      "what the hosts' eth0 carries: ipv4 (10.213.<index>.0/24) or ipv6 (only fd00:bd13:<index>::/64); default: the lab's own, ipv4 for a new lab",
+      underlayOption,
+    )
+    .action(async (opts: { name: string; hosts?: number; release?: Release[]; underlay?: Underlay }) => {
       // Without --hosts a running lab keeps its size: `lab up` after a crash must not remove hosts.
-      await labUp(opts.name, opts.hosts ?? readLab(opts.name)?.hosts ?? 3, log, { releases: opts.release });
+      await labUp(opts.name, opts.hosts ?? readLab(opts.name)?.hosts ?? 3, log, { releases: opts.release, underlay: opts.underlay });
     });
 
   lab
@@ -108,11 +118,13 @@ export function labCommand(): Command {
       const { lab: l, repoServer, hosts } = status;
       console.log(`lab '${l.name}': ${l.subnet} on bridge ${l.bridge}, apt repository ${repoServer ? l.repoUrl : "NOT RUNNING"}`);
       console.log(`inventory ${l.inventoryFile}`);
-      console.log("HOST      ADDRESS          RELEASE   STATE     SYSTEMD      MEMORY (total / anon)");
+      // IPv6 addresses (fd00:bd13:250::210) are wider than the IPv4 column of 16.
+      const width = Math.max(16, ...hosts.map((h) => h.address.length));
+      console.log(`HOST      ${"ADDRESS".padEnd(width)} RELEASE   STATE     SYSTEMD      MEMORY (total / anon)`);
       for (const h of hosts) {
         const mem = h.memory ? `${mib(h.memory.totalBytes)} / ${mib(h.memory.rssBytes)}` : "-";
         console.log(
-          `${h.name.padEnd(9)} ${h.address.padEnd(16)} ${(h.release ?? "-").padEnd(9)} ${(h.running ? "running" : "stopped").padEnd(9)} ${(h.systemd ?? "-").padEnd(12)} ${mem}`,
+          `${h.name.padEnd(9)} ${h.address.padEnd(width)} ${(h.release ?? "-").padEnd(9)} ${(h.running ? "running" : "stopped").padEnd(9)} ${(h.systemd ?? "-").padEnd(12)} ${mem}`,
         );
       }
       for (const h of hosts) if (h.problem) console.log(h.problem);
@@ -138,7 +150,7 @@ export function labCommand(): Command {
       checkLabPrerequisites();
       const record = readLab(opts.name);
       if (!record) throw new Error(`no lab named '${opts.name}': start it with  bgpmesh-provision lab up --name ${opts.name}`);
-      const layout = labLayout(opts.name, record.index, record.hosts);
+      const layout = labLayout(opts.name, record.index, record.hosts, labUnderlay(record));
       if (!layout.hosts.some((h) => h.name === host)) {
         throw new Error(`lab '${opts.name}' has no host '${host}' (it has ${layout.hosts.map((h) => h.name).join(", ")})`);
       }

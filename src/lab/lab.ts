@@ -11,10 +11,10 @@ import { hostStateNow, waitForHost, waitLimits } from "./host-wait.js";
 import { ensureImage, type Image } from "./image.js";
 import { tableFulls } from "./kernel-limits.js";
 import { etcHosts, writeLabFiles } from "./lab-files.js";
-import { labHost, labLayout, type LabHost, type LabLayout } from "./layout.js";
+import { labHost, labLayout, type LabHost, type LabLayout, type Underlay } from "./layout.js";
 import { ensureBridge, linkExists, netnsExists, removeBridge } from "./network.js";
 import { checkLabPrerequisites } from "./preflight.js";
-import { claimLab, forgetLab, listLabs, readLab } from "./registry.js";
+import { claimLab, forgetLab, labUnderlay, listLabs, readLab } from "./registry.js";
 import { ensureRepoServer, repoServerPid, stopRepoServer } from "./repo-service.js";
 import { raiseKernelLimits, readSysctl } from "./sysctl.js";
 
@@ -35,6 +35,8 @@ export interface HostReport {
 export interface UpOptions {
   /** releases to cycle over the hosts (node1 the first, node2 the second…); default: the lab's own, or bookworm */
   releases?: Release[];
+  /** a new lab's underlay (default ipv4); an existing lab keeps its own and refuses another */
+  underlay?: Underlay;
 }
 
 export async function labUp(name: string, hostCount: number, log: Log, opts: UpOptions = {}): Promise<LabLayout> {
@@ -42,11 +44,12 @@ export async function labUp(name: string, hostCount: number, log: Log, opts: UpO
   const elapsed = stopwatch();
   // The limits are the machine's, so they are sized for every lab on it, this one as it will be.
   raiseKernelLimits([...listLabs().filter((l) => l.name !== name).map((l) => l.hosts), hostCount], log);
-  const arpFullsBefore = arpTableFulls();
+  // Before the lab's record is read: counted for both families, checked for the lab's own below.
+  const fullsBefore = { ipv4: neighbourTableFulls("ipv4"), ipv6: neighbourTableFulls("ipv6") };
   const previous = readLab(name);
   if (previous && opts.releases) {
     // A host's release is its disk's: a different one needs a rebuild, which loses the disk.
-    const lab = labLayout(name, previous.index, hostCount);
+    const lab = labLayout(name, previous.index, hostCount, labUnderlay(previous));
     for (const host of lab.hosts) {
       const has = diskRelease(host);
       const wanted = releaseOfHost(opts.releases, host.n);
@@ -58,8 +61,8 @@ export async function labUp(name: string, hostCount: number, log: Log, opts: UpO
       }
     }
   }
-  const record = await claimLab(name, hostCount, opts.releases);
-  const lab = labLayout(name, record.index, hostCount);
+  const record = await claimLab(name, hostCount, opts.releases, opts.underlay);
+  const lab = labLayout(name, record.index, hostCount, labUnderlay(record));
   const releases = record.releases ?? [DEFAULT_RELEASE];
   const hostRelease = new Map(lab.hosts.map((h) => [h.name, diskRelease(h) ?? releaseOfHost(releases, h.n)]));
   mkdirSync(lab.runDir, { recursive: true });
@@ -104,11 +107,12 @@ export async function labUp(name: string, hostCount: number, log: Log, opts: UpO
   const limits = waitLimits(booted.length);
   const outcomes = await Promise.all(lab.hosts.map((h) => waitForHost(lab, h, limits)));
   const problems = outcomes.flatMap((o) => (o.problem ? [o.problem] : []));
-  const arpFulls = arpTableFulls() - arpFullsBefore;
+  const arpFulls = neighbourTableFulls(lab.underlay) - fullsBefore[lab.underlay];
   if (arpFulls > 0) {
+    const [family, table, key] = lab.underlay === "ipv6" ? ["IPv6", "ndisc_cache", "ipv6"] : ["IPv4", "arp_cache", "ipv4"];
     problems.push(
-      `the machine's IPv4 neighbour table refused ${arpFulls} new entries while the lab came up (/proc/net/stat/arp_cache table_fulls): ` +
-        `net.ipv4.neigh.default.gc_thresh3 is ${readSysctl("net.ipv4.neigh.default.gc_thresh3")}, too few for the labs on this machine`,
+      `the machine's ${family} neighbour table refused ${arpFulls} new entries while the lab came up (/proc/net/stat/${table} table_fulls): ` +
+        `net.${key}.neigh.default.gc_thresh3 is ${readSysctl(`net.${key}.neigh.default.gc_thresh3`)}, too few for the labs on this machine`,
     );
   }
   if (problems.length > 0) {
@@ -144,7 +148,11 @@ export function releaseOfHost(releases: Release[], n: number): Release {
   return releases[(n - 1) % releases.length]!;
 }
 
-const arpTableFulls = () => tableFulls(existsSync("/proc/net/stat/arp_cache") ? readFileSync("/proc/net/stat/arp_cache", "utf8") : "");
+/** Entries the machine's neighbour table of the family refused so far (ARP for IPv4, NDISC for IPv6). */
+function neighbourTableFulls(underlay: Underlay): number {
+  const file = underlay === "ipv6" ? "/proc/net/stat/ndisc_cache" : "/proc/net/stat/arp_cache";
+  return tableFulls(existsSync(file) ? readFileSync(file, "utf8") : "");
+}
 
 /** Hosts that have a folder in the lab (running or not). */
 function hostsOnDisk(lab: LabLayout): LabHost[] {
@@ -153,16 +161,16 @@ function hostsOnDisk(lab: LabLayout): LabHost[] {
   return readdirSync(dir)
     .map((d) => /^node(\d+)$/.exec(d)?.[1])
     .filter((n): n is string => n !== undefined)
-    .map((n) => labHost(lab.name, lab.index, Number(n)));
+    .map((n) => labHost(lab.name, lab.index, Number(n), lab.underlay));
 }
 
 function knownLayout(name: string): LabLayout | undefined {
   const record = readLab(name);
   if (!record) return undefined;
-  const base = labLayout(name, record.index, Math.max(record.hosts, 1));
+  const base = labLayout(name, record.index, Math.max(record.hosts, 1), labUnderlay(record));
   const onDisk = hostsOnDisk(base);
   const count = Math.max(record.hosts, ...onDisk.map((h) => h.n));
-  return labLayout(name, record.index, count);
+  return labLayout(name, record.index, count, labUnderlay(record));
 }
 
 export interface DownOptions {

@@ -14,12 +14,21 @@ export async function ensureBridge(lab: LabLayout): Promise<void> {
   if (!(await linkExists(lab.bridge))) {
     await ip("link", "add", "name", lab.bridge, "type", "bridge");
   }
-  const { stdout } = await ip("-4", "-o", "addr", "show", "dev", lab.bridge);
-  if (!stdout.includes(` ${lab.bridgeAddress}/24 `)) {
-    await ip("addr", "add", `${lab.bridgeAddress}/24`, "dev", lab.bridge);
+  const v6 = lab.underlay === "ipv6";
+  const { stdout } = await ip(v6 ? "-6" : "-4", "-o", "addr", "show", "dev", lab.bridge);
+  if (!stdout.includes(` ${lab.bridgeAddress}/${lab.prefixlen} `)) {
+    await ip("addr", "add", `${lab.bridgeAddress}/${lab.prefixlen}`, "dev", lab.bridge, ...noDad(lab));
   }
   await ip("link", "set", lab.bridge, "up");
 }
+
+/**
+ * An IPv6 address is "tentative" for a second or two after it is added (duplicate address
+ * detection), and nothing can bind to or send from it until then: the repository server would fail
+ * to listen and a host's sshd would not answer. The lab alone hands out its addresses, so DAD has
+ * nothing to find.
+ */
+const noDad = (lab: LabLayout): string[] => (lab.underlay === "ipv6" ? ["nodad"] : []);
 
 export async function removeBridge(bridge: string): Promise<void> {
   if (await linkExists(bridge)) await ip("link", "del", bridge);
@@ -29,7 +38,7 @@ export async function createHostNetwork(lab: LabLayout, host: LabHost): Promise<
   await ip("netns", "add", host.netns);
   await ip("link", "add", host.veth, "type", "veth", "peer", "name", "eth0", "netns", host.netns);
   await ip("link", "set", host.veth, "master", lab.bridge, "up");
-  await ip("-n", host.netns, "addr", "add", `${host.address}/24`, "dev", "eth0");
+  await ip("-n", host.netns, "addr", "add", `${host.address}/${lab.prefixlen}`, "dev", "eth0", ...noDad(lab));
   await ip("-n", host.netns, "link", "set", "eth0", "up");
   await ip("-n", host.netns, "link", "set", "lo", "up");
 }

@@ -6,7 +6,8 @@ import { z } from "zod";
 import { run } from "../util/exec.js";
 import { withDirLock } from "../util/lock.js";
 import { RELEASES, type Release } from "../fields/releases.js";
-import { LAB_ROOT, MAX_LAB_INDEX, SUBNET_PREFIX, checkLabName, labDir } from "./layout.js";
+import { ipv6ToBigInt } from "../fields/ipv6.js";
+import { LAB_ROOT, MAX_LAB_INDEX, SUBNET6_PREFIX, SUBNET_PREFIX, UNDERLAYS, checkLabName, labDir, type Underlay } from "./layout.js";
 
 const LabRecord = z.object({
   name: z.string(),
@@ -14,6 +15,8 @@ const LabRecord = z.object({
   hosts: z.number().int(),
   /** what `lab up --release` asked for, cycled over new hosts; labs made before it: bookworm */
   releases: z.array(z.enum(Object.keys(RELEASES) as [Release, ...Release[]])).min(1).optional(),
+  /** `lab up --underlay`: what the hosts' eth0 carries; labs made before it: ipv4 */
+  underlay: z.enum(UNDERLAYS as [Underlay, ...Underlay[]]).optional(),
   created: z.string(),
 });
 export type LabRecord = z.infer<typeof LabRecord>;
@@ -53,8 +56,8 @@ export function forgetLab(name: string): void {
 }
 
 /** Destinations the machine already routes that are not a lab's bridge: a lab must not shadow them. */
-async function foreignRoutes(): Promise<string[]> {
-  const { stdout } = await run("ip", ["-4", "-o", "route", "show", "table", "all"]);
+async function foreignRoutes(family: "-4" | "-6" = "-4"): Promise<string[]> {
+  const { stdout } = await run("ip", [family, "-o", "route", "show", "table", "all"]);
   const typed = new Set(["local", "broadcast", "unicast", "multicast", "anycast", "blackhole", "unreachable", "prohibit"]);
   return stdout
     .split("\n")
@@ -77,21 +80,44 @@ export function overlapsLabNet(dest: string, index: number): boolean {
   return Math.floor(toInt(addr) / block) === Math.floor(toInt(`${SUBNET_PREFIX}.${index}.0`) / block);
 }
 
-/** The lab's record, creating it with the first free subnet when the lab is new. */
-export async function claimLab(name: string, hosts: number, releases?: Release[]): Promise<LabRecord> {
+/** True when the IPv6 route destination `dest` (addr[/len]) and the lab's /64 share addresses. */
+export function overlapsLabNet6(dest: string, index: number): boolean {
+  const [addr, lenText] = dest.split("/");
+  const a = addr === undefined ? undefined : ipv6ToBigInt(addr);
+  const lab = ipv6ToBigInt(`${SUBNET6_PREFIX}:${index}::`);
+  if (a === undefined || lab === undefined) return false;
+  const shift = 128n - BigInt(Math.min(lenText === undefined ? 128 : Number(lenText), 64));
+  return a >> shift === lab >> shift;
+}
+
+/** The underlay a lab has: labs recorded before `--underlay` existed are IPv4. */
+export const labUnderlay = (record: LabRecord): Underlay => record.underlay ?? "ipv4";
+
+/**
+ * The lab's record, creating it with the first free subnet when the lab is new. An existing lab
+ * keeps its underlay: its hosts' addresses are in their disks' known_hosts and etcd data.
+ */
+export async function claimLab(name: string, hosts: number, releases?: Release[], underlay?: Underlay): Promise<LabRecord> {
   checkLabName(name);
   return withDirLock(LAB_ROOT, async () => {
     const existing = readLab(name);
     if (existing) {
+      if (underlay !== undefined && underlay !== labUnderlay(existing)) {
+        throw new Error(
+          `lab '${name}' has an ${labUnderlay(existing)} underlay and --underlay asks for ${underlay}: \`lab down --name ${name}\` first, then \`lab up --name ${name} --underlay ${underlay}\``,
+        );
+      }
       const updated = { ...existing, hosts, ...(releases && { releases }) };
       saveLab(updated);
       return updated;
     }
     const taken = new Set(listLabs().map((l) => l.index));
-    const routes = await foreignRoutes();
+    const v6 = underlay === "ipv6";
+    const routes = await foreignRoutes(v6 ? "-6" : "-4");
+    const overlaps = v6 ? overlapsLabNet6 : overlapsLabNet;
     for (let index = 1; index <= MAX_LAB_INDEX; index++) {
-      if (taken.has(index) || routes.some((r) => overlapsLabNet(r, index))) continue;
-      const record = { name, index, hosts, ...(releases && { releases }), created: new Date().toISOString() };
+      if (taken.has(index) || routes.some((r) => overlaps(r, index))) continue;
+      const record = { name, index, hosts, ...(releases && { releases }), ...(v6 && { underlay }), created: new Date().toISOString() };
       saveLab(record);
       return record;
     }

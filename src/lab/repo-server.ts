@@ -25,5 +25,5 @@ createServer((req, res) => {
   req.url = m[2];
   serve(req, res, done);
 }).listen(Number(portText), address, () => {
-  console.log(`serving ${repos.join(" ")} on http://${address}:${portText}/`);
+  console.log(`serving ${repos.join(" ")} on http://${address.includes(":") ? `[${address}]` : address}:${portText}/`);
 });
