@@ -120,6 +120,37 @@ describe("host matching", () => {
   });
 });
 
+describe("IPv6 hosts, in OpenSSH's form", () => {
+  it("bare address on port 22, [address]:port otherwise, as ssh-keygen -F looks them up", () => {
+    const file = join(dir, "v6_hosts");
+    const text = knownHostsLine("2001:db8::5", 22, ed.blob) + knownHostsLine("2001:db8::6", 2222, ec.blob);
+    expect(text).toBe(`2001:db8::5 ${ed.line}
+[2001:db8::6]:2222 ${ec.line}
+`);
+    writeFileSync(file, text);
+    expect(execFileSync("ssh-keygen", ["-F", "2001:db8::5", "-f", file], { encoding: "utf8" })).toContain(ed.line);
+    expect(execFileSync("ssh-keygen", ["-F", "[2001:db8::6]:2222", "-f", file], { encoding: "utf8" })).toContain(ec.line);
+    const entries = parseKnownHosts(text);
+    expect(entriesFor(entries, ["2001:db8::5", "node5"], 22).map((e) => e.line)).toEqual([1]);
+    expect(entriesFor(entries, ["2001:db8::5"], 2222)).toEqual([]);
+    expect(entriesFor(entries, ["2001:db8::6"], 2222).map((e) => e.line)).toEqual([2]);
+    expect(checkHostKey(entriesFor(entries, ["2001:db8::6"], 2222), ec.blob).kind).toBe("ok");
+    expect(checkHostKey(entriesFor(entries, ["2001:db8::5"], 22), other.blob).kind).toBe("changed");
+  });
+
+  it("matches IPv6 lines hashed by ssh-keygen -H", () => {
+    const file = join(dir, "v6_hashed");
+    writeFileSync(file, `fd00:bd13:1::11 ${ed.line}
+[fd00:bd13:1::12]:2222 ${ec.line}
+`);
+    execFileSync("ssh-keygen", ["-q", "-H", "-f", file], { stdio: "ignore" });
+    const entries = parseKnownHosts(readFileSync(file, "utf8"));
+    expect(entries.every((e) => e.hosts.startsWith("|1|"))).toBe(true);
+    expect(entriesFor(entries, ["fd00:bd13:1::11"], 22).map((e) => e.keyType)).toEqual(["ssh-ed25519"]);
+    expect(entriesFor(entries, ["fd00:bd13:1::12"], 2222).map((e) => e.keyType)).toEqual(["ecdsa-sha2-nistp256"]);
+  });
+});
+
 describe("checkHostKey", () => {
   const text = [`10.0.0.1,node1 ${ed.line}`, `10.0.0.1,node1 ${rsa.line}`, `@revoked * ${other.line}`].join("\n");
   const forHost = entriesFor(parseKnownHosts(text), ["10.0.0.1", "node1"], 22);
