@@ -15,7 +15,7 @@
 //     "routerId": "10.0.0.11",                 BIRD's router id
 //     "tincPort": 655,                         optional, default 655
 //     "tincKeyExpireSeconds": 30,              optional, default 30: tinc's KeyExpire (see desired-files.ts)
-//     "endpointAddress": "192.0.2.11",         where other nodes' tinc reaches this one (IPv4 or DNS name)
+//     "endpointAddress": "192.0.2.11",         where other nodes' tinc reaches this one (IPv4, IPv6 or DNS name)
 //     "prefixes": ["198.51.100.0/26"],         optional, default []: announced prefixes (published in the record)
 //     "meshInterface": "tinc0",                optional, default tinc0
 //     "etcdEndpoints": ["https://192.0.2.11:2379"],
