@@ -1,7 +1,8 @@
 // The mesh roles on real lab hosts of Debian 13 (trixie: BIRD 3, etcd 3.5, nodejs 20; the other
-// lab tests run Debian 12, and chaos.test.ts a mix): an etcd cluster (rolling restarts that keep
+// lab tests run Debian 12, and chaos.test.ts a mix) whose underlay is IPv6 only (lab up --underlay
+// ipv6: SSH, apt, etcd and tinc all over IPv6): an etcd cluster (rolling restarts that keep
 // quorum), tinc with keys made on the hosts, BIRD with a validated config; idempotence, clients,
-// refusals, secrets.
+// refusals, secrets; the mesh turned dual stack by one apply.
 import { readFileSync, writeFileSync } from "node:fs";
 import { join } from "node:path";
 import { describe, expect, it } from "vitest";
@@ -54,7 +55,7 @@ labPerFile(
     lab = l;
     work = w;
   },
-  { release: "trixie" },
+  { release: "trixie", underlay: "ipv6" },
 );
 
 describe("a three-host mesh", () => {
@@ -99,6 +100,15 @@ describe("a three-host mesh", () => {
       expect(await sshOk(lab, h, "head -1 /etc/tinc/bgpmesh/rsa_key.pub")).toBe("-----BEGIN RSA PUBLIC KEY-----\n");
     }
     expect(addresses.size).toBe(3);
+    // The underlay is IPv6 only: eth0 has no IPv4 address, and etcd and tinc run between the hosts' IPv6 addresses.
+    for (const h of lab.hosts.slice(0, 3)) {
+      const eth0 = await sshOk(lab, h.name, "ip -o addr show dev eth0");
+      expect(eth0).not.toMatch(/\sinet\s/);
+      expect(eth0).toContain(`inet6 ${h.address}/64`);
+    }
+    const node1 = await sshOk(lab, "node1", "cat /etc/tinc/bgpmesh/tinc.conf /etc/default/etcd");
+    expect(node1).toContain("AddressFamily = any\n");
+    expect(node1).toContain(`ETCD_ADVERTISE_CLIENT_URLS=https://[${lab.hosts[0]!.address}]:2379\n`);
     // Debian 13's own: the bird3 package (the role's choice for trixie), etcd 3.5, nodejs 20 for the agent.
     for (const h of three) {
       expect(await sshOk(lab, h, "dpkg-query -W -f='${db:Status-Abbrev} ${Package}\\n' 'bird*' 2>/dev/null | awk '$1 == \"ii\" { print $2 }'")).toBe("bird3\n");
@@ -165,6 +175,8 @@ describe("dual stack", () => {
     expect(await sshOk(lab, "node1", "birdc show protocols")).toMatch(/peer6_node3\s+BGP\s+---\s+up\s+.*Established/);
     const v = await tool("verify", "-i", inventory(3), "--wait", "60s");
     expect(v.code, v.stdout).toBe(0);
+    const tinc = await sshOk(lab, "node1", "ss -tn state established '( sport = :655 or dport = :655 )'");
+    for (const h of lab.hosts.slice(1, 3)) expect(tinc).toContain(`[${h.address}]`);
     const table = v.stdout.split("\n");
     const v6Rows = table.slice(table.indexOf("IPv6:") + 2, table.indexOf("IPv6:") + 5);
     expect(v6Rows).toHaveLength(3);
