@@ -1,23 +1,11 @@
 // mesh_ipv6: the IPv6 mesh addresses and the IPv6 prefix rules, as the inventory gives them.
-import { mkdtempSync, rmSync, writeFileSync } from "node:fs";
-import { tmpdir } from "node:os";
-import { join } from "node:path";
-import { afterAll, describe, expect, it } from "vitest";
-import { loadInventory, resolveHostVars } from "../../../src/inventory/index.js";
+import { describe, expect, it } from "vitest";
+import { deriver } from "./helpers.js";
 import { allocation6Schema, allocationSchema } from "../../../src/fields/allocation.js";
 import { derivedSubnet6, isHostAddress6Of } from "../../../src/fields/ipv6.js";
-import { deriveMeshVars } from "../../../src/mesh/derive.js";
 
-const dir = mkdtempSync(join(tmpdir(), "bgpmesh-mesh6-"));
-afterAll(() => rmSync(dir, { recursive: true, force: true }));
-
-async function derive(yaml: string) {
-  const file = join(dir, `inv-${Math.random().toString(36).slice(2)}.yml`);
-  writeFileSync(file, yaml);
-  const inv = await loadInventory(file);
-  const resolved = new Map([...inv.hosts.keys()].map((h) => [h, resolveHostVars(inv, h).vars]));
-  return deriveMeshVars(inv, resolved);
-}
+const deriveWithFile = deriver("bgpmesh-mesh6-");
+const derive = async (yaml: string) => (await deriveWithFile(yaml)).derived;
 
 /** A mesh of the given host lines, with mesh_ipv6 on unless `vars` says otherwise. */
 const mesh = (hosts: string, vars = "    mesh_ipv6: true\n") => `all:\n  vars:\n${vars}  children:\n    mesh:\n      hosts:\n${hosts}`;

@@ -1,23 +1,10 @@
-import { mkdtempSync, rmSync, writeFileSync } from "node:fs";
-import { tmpdir } from "node:os";
-import { join } from "node:path";
-import { afterAll, describe, expect, it } from "vitest";
-import { loadInventory, resolveHostVars } from "../../../src/inventory/index.js";
+import { describe, expect, it } from "vitest";
+import { deriver } from "./helpers.js";
 import { allocationCovers, allocationSchema } from "../../../src/fields/allocation.js";
-import { deriveMeshVars } from "../../../src/mesh/derive.js";
 import { defaultLeaseTtl } from "../../../src/fields/lease.js";
 import { defaultKeyExpire } from "../../../src/fields/tinc.js";
 
-const dir = mkdtempSync(join(tmpdir(), "bgpmesh-mesh-"));
-afterAll(() => rmSync(dir, { recursive: true, force: true }));
-
-async function derive(yaml: string) {
-  const file = join(dir, `inv-${Math.random().toString(36).slice(2)}.yml`);
-  writeFileSync(file, yaml);
-  const inv = await loadInventory(file);
-  const resolved = new Map([...inv.hosts.keys()].map((h) => [h, resolveHostVars(inv, h).vars]));
-  return { derived: deriveMeshVars(inv, resolved), file };
-}
+const derive = deriver("bgpmesh-mesh-");
 
 const mesh = (hosts: string, extra = "") => `all:\n  children:\n    mesh:\n      hosts:\n${hosts}${extra}`;
 

@@ -1,21 +1,9 @@
 // Hosts reached over IPv6: the underlay address, the etcd URLs and the tinc endpoint derived from it.
-import { mkdtempSync, rmSync, writeFileSync } from "node:fs";
-import { tmpdir } from "node:os";
-import { join } from "node:path";
-import { afterAll, describe, expect, it } from "vitest";
-import { loadInventory, resolveHostVars } from "../../../src/inventory/index.js";
-import { deriveMeshVars } from "../../../src/mesh/derive.js";
+import { describe, expect, it } from "vitest";
+import { deriver } from "./helpers.js";
 
-const dir = mkdtempSync(join(tmpdir(), "bgpmesh-underlay6-"));
-afterAll(() => rmSync(dir, { recursive: true, force: true }));
-
-async function derive(yaml: string) {
-  const file = join(dir, `inv-${Math.random().toString(36).slice(2)}.yml`);
-  writeFileSync(file, yaml);
-  const inv = await loadInventory(file);
-  const resolved = new Map([...inv.hosts.keys()].map((h) => [h, resolveHostVars(inv, h).vars]));
-  return deriveMeshVars(inv, resolved);
-}
+const deriveWithFile = deriver("bgpmesh-underlay6-");
+const derive = async (yaml: string) => (await deriveWithFile(yaml)).derived;
 
 const mesh = (hosts: string, extra = "") => `all:\n  children:\n    mesh:\n      hosts:\n${hosts}${extra}`;
 const etcd3 = "    etcd:\n      hosts:\n        a:\n        b:\n        c:\n";
