@@ -43,7 +43,6 @@ function meshSubnet(text: string): Subnet | undefined {
   return subnet && isUnicastIpv4(formatIpv4(subnet.network)) ? subnet : undefined;
 }
 
-
 /** An address as the host part of a URL or a `host:port` target: an IPv6 address in brackets. */
 const urlHost = (address: string): string => (address.includes(":") ? `[${address}]` : address);
 
