@@ -173,6 +173,16 @@ describe("dual stack", () => {
     }
     expect(route).toContain(`${NODE3_PREFIX6} via ${addr.node3!.split("/")[0]} dev tinc0`);
     expect(await sshOk(lab, "node1", "birdc show protocols")).toMatch(/peer6_node3\s+BGP\s+---\s+up\s+.*Established/);
+    // The BIRD exporter (what the dashboard and the alert read) shows the IPv6 sessions, and the agent counts them.
+    const exporter = await sshOk(lab, "node1", "curl -s http://127.0.0.1:9324/metrics");
+    for (const peer of ["node2", "node3"]) expect(exporter).toMatch(new RegExp(`^bird_protocol_up\\{[^}]*name="peer6_${peer}"[^}]*\\} 1$`, "m"));
+    // (The agent refreshes its BGP metrics when scraped, at most every 2 s: the first scrape may be older.)
+    let metrics = "";
+    for (let i = 0; i < 10 && !/^bgpmesh_bgp_sessions6_established 2$/m.test(metrics); i++) {
+      if (i > 0) await new Promise((res) => setTimeout(res, 1000));
+      metrics = await sshOk(lab, "node1", "curl -s http://127.0.0.1:2112/metrics");
+    }
+    expect(metrics).toMatch(/^bgpmesh_bgp_sessions6_established 2$/m);
     const v = await tool("verify", "-i", inventory(3), "--wait", "60s");
     expect(v.code, v.stdout).toBe(0);
     const tinc = await sshOk(lab, "node1", "ss -tn state established '( sport = :655 or dport = :655 )'");

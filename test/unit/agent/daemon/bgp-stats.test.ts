@@ -49,6 +49,16 @@ describe("the agent's BGP metrics, from birdc show protocols all", () => {
     expect(await samples(metrics, "bgpmesh_bgp_sessions_established")).toEqual(["bgpmesh_bgp_sessions_established 1"]);
   });
 
+  it("counts the IPv6 sessions (peer6_*) apart: the IPv4 count keeps its meaning", async () => {
+    const metrics = new AgentMetrics(false);
+    // BIRD 2's table with each session twice: once as it is, once as the peer's IPv6 session.
+    const both = `${BIRD2_ALL}\n${BIRD2_ALL.split("\n").slice(2).join("\n").replace(/^peer_(node\d)/gm, "peer6_$1")}`;
+    await refreshBgpMetrics(fakeRun(answer(both)).run, metrics);
+    expect(await samples(metrics, "bgpmesh_bgp_sessions_established")).toEqual(["bgpmesh_bgp_sessions_established 2"]);
+    expect(await samples(metrics, "bgpmesh_bgp_sessions6_established")).toEqual(["bgpmesh_bgp_sessions6_established 2"]);
+    expect(await samples(metrics, "bgpmesh_bgp_routes_filtered")).toContain('bgpmesh_bgp_routes_filtered{peer="peer6_node2"} 3');
+  });
+
   it("drops the series of a peer gone from BIRD, and every route series while BIRD cannot be asked", async () => {
     const metrics = new AgentMetrics(false);
     const withoutNode4 = BIRD2_ALL.slice(0, BIRD2_ALL.indexOf("peer_node4 BGP"));
