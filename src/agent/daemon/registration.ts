@@ -15,7 +15,11 @@ export interface RegistrationDeps {
   client: Etcd3;
   key: string;
   value: string;
-  /** more keys on the same lease, put after the record (this node's IPv6 record) */
+  /**
+   * More keys on the same lease, put after the record (this node's IPv6 record). Best effort: one
+   * that cannot be put (etcd refusing it before the controller granted the right, in the apply
+   * that turns IPv6 on) is logged and put again by reput(); the record and its lease stay.
+   */
   extra?: readonly { key: string; value: string }[];
   ttlSeconds: number;
   log: Logger;
@@ -61,15 +65,23 @@ export class Registration {
     const lease = this.lease;
     if (!lease || !this.held) return;
     try {
-      for (const r of this.records()) await withTimeout(lease.put(r.key).value(r.value).exec(), 5000, "put timed out");
+      await withTimeout(lease.put(this.deps.key).value(this.deps.value).exec(), 5000, "put timed out");
       this.deps.log.info(`record ${this.deps.key} put again`);
     } catch (e) {
       this.deps.log.warn(`cannot put ${this.deps.key} again: ${errLine(e)}`);
     }
+    await this.putExtra(lease, 5000);
   }
 
-  private records(): { key: string; value: string }[] {
-    return [{ key: this.deps.key, value: this.deps.value }, ...(this.deps.extra ?? [])];
+  /** The extra keys on `lease`, each on its own: a failure is logged, never thrown. */
+  private async putExtra(lease: Lease, timeoutMs: number): Promise<void> {
+    for (const r of this.deps.extra ?? []) {
+      try {
+        await withTimeout(lease.put(r.key).value(r.value).exec(), timeoutMs, "put timed out");
+      } catch (e) {
+        this.deps.log.warn(`cannot put ${r.key}: ${errLine(e)}; trying again when the record is checked`);
+      }
+    }
   }
 
   private setHeld(held: boolean): void {
@@ -94,7 +106,8 @@ export class Registration {
       });
       try {
         const id = await withTimeout(lease.grant(), 10_000, "lease grant timed out");
-        for (const r of this.records()) await withTimeout(lease.put(r.key).value(r.value).exec(), 10_000, "put timed out");
+        await withTimeout(lease.put(key).value(this.deps.value).exec(), 10_000, "put timed out");
+        await this.putExtra(lease, 10_000);
         this.backoff.reset();
         this.setHeld(true);
         log.info(`registered ${key} with lease ${id} (ttl ${ttlSeconds}s)`);

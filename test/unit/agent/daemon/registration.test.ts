@@ -104,3 +104,36 @@ describe("Registration", () => {
     expect(leases[1]!.revoked).toBe(true);
   });
 });
+
+describe("Registration with extra keys (the IPv6 record)", () => {
+  it("puts them on the same lease after the record; one etcd refuses leaves the record and its lease, and reput puts it", async () => {
+    const puts: string[] = [];
+    const lease = new FakeLease("1", false, puts);
+    const leases: FakeLease[] = [];
+    const fakeLeaseClient = { lease: () => (leases.push(lease), lease) } as unknown as Etcd3;
+    // etcd refuses the IPv6 key until `refuse` is cleared (the controller granted the right).
+    let refuse = true;
+    const put = lease.put.bind(lease);
+    lease.put = (key: string) =>
+      key.startsWith("/ipv6/") && refuse ? { value: () => ({ exec: async () => Promise.reject(new Error("etcdserver: permission denied")) }) } : put(key);
+    const warnings: string[] = [];
+    const r = new Registration({
+      client: fakeLeaseClient,
+      key: "/peers/node1",
+      value: "{}",
+      extra: [{ key: "/ipv6/peers/node1", value: "{6}" }],
+      ttlSeconds: 10,
+      log: { ...silentLogger, warn: (m: string) => warnings.push(m) },
+      onHeld: () => {},
+    });
+    r.start();
+    await until(() => r.isHeld);
+    expect(puts).toEqual(["1 /peers/node1={}"]);
+    expect(warnings).toEqual(["cannot put /ipv6/peers/node1: etcdserver: permission denied; trying again when the record is checked"]);
+    expect(leases).toHaveLength(1);
+    refuse = false;
+    await r.reput();
+    expect(puts).toEqual(["1 /peers/node1={}", "1 /peers/node1={}", "1 /ipv6/peers/node1={6}"]);
+    await r.stop();
+  });
+});
