@@ -68,7 +68,7 @@ const FAMILY: Record<4 | 6, FamilyNames> = {
   6: { channel: "ipv6", template: "mesh_peer6", reflected: "bgpmesh_reflected6", reflect: "bgpmesh_reflect6", ownStatic: "bgpmesh_static6" },
 };
 
-/** A peer's side of one family: its address there and, where allocations are trusted, what it may announce. */
+/** A peer in one family: its name and its mesh address of that family (the session's neighbor). */
 interface FamilyPeer {
   name: string;
   address: string;
