@@ -23,10 +23,19 @@ export interface Command {
 }
 
 export interface ReloadPlan {
-  /** `systemctl reload tinc@<net>` (the unit's ExecReload is `tincd -n <net> -kHUP`). */
+  /**
+   * `tincd -n <net> -kHUP`, what the unit's ExecReload runs, but not through systemd: the agent's
+   * unit is ordered after tinc's, so while systemd stops the agent it holds a reload job on tinc
+   * until that stop ends, and a reconcile caught by the stop waited on `systemctl reload` until
+   * the agent's 8 s stop timeout killed it (seen on every first apply of a host).
+   */
   tinc?: Command;
   /** Run `check`; run `configure` only when `check` exited 0. */
   bird?: { check: Command; configure: Command };
+}
+
+export function tincReload(config: AgentConfig): Command {
+  return { label: "reload tinc", argv: ["tincd", "-n", config.meshName, "-kHUP"] };
 }
 
 /** `bird -p -c <file>`: parse the configuration in `file`, includes and all, and exit. */
@@ -46,7 +55,7 @@ export function planReload(config: AgentConfig, written: { changed: readonly str
   const touched = [...written.changed, ...(written.removed ?? [])];
   const plan: ReloadPlan = {};
   if (touched.includes(paths.tincConf)) {
-    plan.tinc = { label: "reload tinc", argv: ["systemctl", "reload", `tinc@${config.meshName}`] };
+    plan.tinc = tincReload(config);
   }
   if (touched.some((p) => birdReads(paths, p))) {
     plan.bird = {

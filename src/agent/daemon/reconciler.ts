@@ -13,7 +13,7 @@ import type { AgentConfig } from "../config.js";
 import { desiredState } from "../desired-files.js";
 import { agentPaths, isAgentOwned } from "../paths.js";
 import { stageCheckConfig } from "../bird-check.js";
-import { birdCheck, planReload, type ReloadPlan } from "../plan-reload.js";
+import { birdCheck, planReload, tincReload, type ReloadPlan } from "../plan-reload.js";
 import { meshBounds, parseSnapshot, type PeerRecord } from "../record.js";
 import { reloadInArgv, sessionsToReload } from "../reload-in.js";
 import type { HeldSession } from "../session-hold.js";
@@ -180,7 +180,7 @@ export class Reconciler {
   private async runOwed(plan: ReloadPlan, peers?: { staged: StagedFile; written: WriteResult; text: string; onDisk: string }): Promise<boolean> {
     const { config, run, log, metrics } = this.deps;
     if (this.owed.tinc) {
-      const argv = plan.tinc?.argv ?? ["systemctl", "reload", `tinc@${config.meshName}`];
+      const argv = (plan.tinc ?? tincReload(config)).argv;
       const r = await run(argv);
       metrics?.reloads.inc({ daemon: "tinc", result: r.ok ? "ok" : "failed" });
       if (r.ok) {

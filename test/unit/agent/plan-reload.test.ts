@@ -10,7 +10,7 @@ const BIRD = {
   check: { label: "check bird config", argv: ["bird", "-p", "-c", "/etc/bird/bird.conf"] },
   configure: { label: "reconfigure bird", argv: ["birdc", "configure"] },
 };
-const TINC = { label: "reload tinc", argv: ["systemctl", "reload", "tinc@bgpmesh"] };
+const TINC = { label: "reload tinc", argv: ["tincd", "-n", "bgpmesh", "-kHUP"] };
 
 describe("reload decisions", () => {
   it("nothing changed: nothing to do", () => {
@@ -42,7 +42,7 @@ describe("reload decisions", () => {
   it("follows the configured names and paths", () => {
     const other = config({ meshName: "net2", paths: { tincDir: "/srv/tinc", birdConf: "/srv/bird.conf", birdPeersDir: "/srv/peers" } });
     expect(planReload(other, { changed: ["/srv/tinc/net2/tinc.conf", "/srv/peers/peers.conf"] })).toEqual({
-      tinc: { label: "reload tinc", argv: ["systemctl", "reload", "tinc@net2"] },
+      tinc: { label: "reload tinc", argv: ["tincd", "-n", "net2", "-kHUP"] },
       bird: { check: { label: "check bird config", argv: ["bird", "-p", "-c", "/srv/bird.conf"] }, configure: BIRD.configure },
     });
     expect(planReload(other, { changed: [TINC_CONF, PEERS] })).toEqual({});

@@ -52,7 +52,7 @@ describe("Reconciler", () => {
     const out = await r.reconcile([entry("node1", 1), entry("node2", 2), entry("node3", 3)]);
     expect(out.ok).toBe(true);
     expect(out.changed).toEqual(["/etc/tinc/bgpmesh/hosts/node2", "/etc/tinc/bgpmesh/hosts/node3", "/etc/tinc/bgpmesh/tinc.conf", "/etc/bird/peers.d/peers.conf"]);
-    expect(f.calls).toEqual(["systemctl reload tinc@bgpmesh", expect.stringMatching(STAGED_CHECK), "birdc configure"]);
+    expect(f.calls).toEqual(["tincd -n bgpmesh -kHUP", expect.stringMatching(STAGED_CHECK), "birdc configure"]);
     expect(readFileSync(join(root, "etc/tinc/bgpmesh/tinc.conf"), "utf8")).toContain("ConnectTo = node2");
 
     const mtime = statSync(join(root, "etc/tinc/bgpmesh/hosts/node2")).mtimeMs;
@@ -98,7 +98,7 @@ describe("Reconciler", () => {
   });
 
   it("keeps a failed reload owed and retries it without rewriting files", async () => {
-    const down = fakeRun({ "birdc configure": DOWN, "systemctl reload": DOWN });
+    const down = fakeRun({ "birdc configure": DOWN, "tincd -n": DOWN });
     const metrics = new AgentMetrics(false);
     const r = make(down.run, metrics);
     const out = await r.reconcile([entry("node2", 2)]);
@@ -113,7 +113,7 @@ describe("Reconciler", () => {
     const next = await r.reconcile([entry("node2", 2)]);
     expect(next.changed).toEqual([]);
     expect(next.owed).toEqual({ tinc: false, bird: false });
-    expect(up.calls).toEqual(["systemctl reload tinc@bgpmesh", "bird -p -c /etc/bird/bird.conf", "birdc configure"]);
+    expect(up.calls).toEqual(["tincd -n bgpmesh -kHUP", "bird -p -c /etc/bird/bird.conf", "birdc configure"]);
     expect(await r.retryOwed()).toBe(true);
     expect((await metrics.registry.getSingleMetricAsString("bgpmesh_reloads_total"))).toContain('bgpmesh_reloads_total{daemon="bird",result="failed"} 2');
   });
