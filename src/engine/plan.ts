@@ -6,6 +6,7 @@ import type { Observed } from "../model/observed.js";
 import type { Action, HostPlan, PlannedHandler } from "../model/plan.js";
 import type { DesiredHost, Handler, HandlerRolling } from "../model/resource.js";
 import type { PlanContext } from "../resources/kind.js";
+import { unitName } from "../resources/service.js";
 import { prepare } from "./prepare.js";
 import { rollingHosts, rollingJitterMs } from "./rolling.js";
 
@@ -46,7 +47,8 @@ export function planHost(
 
   const notified = new Set(actions.flatMap((a) => a.notify));
   const owed = new Set(observed.pendingHandlers);
-  const due = desired.handlers.filter((h) => notified.has(h.name) || owed.has(h.name));
+  const startedFresh = freshStarts(actions);
+  const due = desired.handlers.filter((h) => (notified.has(h.name) || owed.has(h.name)) && !startedFresh(h));
   // A restart covers a reload of the same unit, and a reload right after a restart can reach the
   // daemon before it handles SIGHUP (Prometheus then exits, and systemd counts that as clean).
   const restarted = new Set(due.flatMap((h) => /^systemctl restart (\S+)$/.exec(h.run)?.[1] ?? []));
@@ -72,6 +74,28 @@ export function planHost(
     unchanged,
     unknownOwed: [...owed].filter((h) => !known.has(h)),
     notes,
+  };
+}
+
+/**
+ * A restart or reload handler this run need not run: the run starts the unit for the first time
+ * (a first apply: Action.firstStart), and every change that notifies the handler comes before that
+ * start, so the daemon reads them as it starts. Restarting it again only cost time and, for the
+ * agent and tinc, cut what the new node was just setting up (the agent had registered, the other
+ * nodes were dialling its tinc); a reload right after a start can reach a daemon before it handles
+ * SIGHUP (see above). A handler owed by an earlier run is covered the same way: that run's changes
+ * are all on disk before this start.
+ */
+function freshStarts(actions: readonly Action[]): (h: Handler) => boolean {
+  const startAt = new Map<string, number>();
+  actions.forEach((a, i) => {
+    if (a.firstStart) startAt.set(a.target.replace(/^service /, ""), i);
+  });
+  return (h) => {
+    const unit = /^systemctl (?:restart|reload) (\S+)$/.exec(h.run)?.[1];
+    const at = unit === undefined ? undefined : startAt.get(unitName(unit));
+    if (at === undefined) return false;
+    return actions.every((a, i) => i < at || !a.notify.includes(h.name));
   };
 }
 

@@ -39,6 +39,12 @@ export interface Action {
    * it with these names, and the next part of the apply script writes the certificate
    */
   sign?: SignSpec;
+  /**
+   * a service's start that is the daemon's first start with every file before it in place: no
+   * package install in the run can have started it already (see resources/service.ts), so a
+   * restart or reload notified only before it is not needed
+   */
+  firstStart?: true;
 }
 
 export interface PlannedHandler {

@@ -100,7 +100,13 @@ probe_unit_flush() {
       steps.push({ target, change: "disable", notify: r.notify, script: `systemctl disable ${shellQuote(unit)} >&2` });
     }
     if (r.state === "started" && (missing || !RUNNING.has(st.active))) {
-      steps.push({ target, change: "start", notify: r.notify, script: `${reload}systemctl start ${shellQuote(unit)}` });
+      // The daemon's first start in this run, unless a package this run installs may have started
+      // it already (Debian starts a packaged daemon as it installs it, with its default settings):
+      // nothing is installed before it; or the unit is an instance of a template unit (`tinc@NET`:
+      // a package starts none); or it was unknown and this run writes its unit file (a unit of our
+      // own, such as the agent's: no package ships it).
+      const first = !earlier.installs || /@[^.]+\./.test(unit) || (missing && unitFileWritten);
+      steps.push({ target, change: "start", notify: r.notify, script: `${reload}systemctl start ${shellQuote(unit)}`, ...(first && { firstStart: true as const }) });
     }
     if (r.state === "stopped" && !missing && RUNNING.has(st.active)) {
       steps.push({ target, change: "stop", notify: r.notify, script: `systemctl stop ${shellQuote(unit)}` });

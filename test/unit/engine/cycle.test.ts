@@ -233,3 +233,73 @@ describe("handlers", () => {
     expect(plan.handlers.map((h) => h.name)).toEqual(["restart p", "reload q"]);
   });
 });
+
+describe("a unit this run starts from stopped", () => {
+  // Probe lines as systemctl show gives them, by resource index (the file's own probe finds nothing).
+  const unit = (active: string) => [["LoadState=loaded"], [`ActiveState=${active}`], ["UnitFileState=enabled"]];
+  const observed = (active: string, pendingHandlers: string[] = []) => ({
+    hostname: "h",
+    systemd: true,
+    pendingHandlers,
+    serialHandlers: {},
+    lines: { 1: unit(active), 3: unit(active) },
+  });
+  const d = (): DesiredHost => ({
+    host: "h",
+    roles: ["t"],
+    resources: [
+      file(`${dir}/d.conf`, "x\n", { notify: ["restart d"] }),
+      { kind: "service", name: "d", enabled: true, state: "started", notify: [], origin },
+      // A change after the start: its restart is still needed.
+      file(`${dir}/e.conf`, "x\n", { notify: ["restart e"] }),
+      { kind: "service", name: "e", state: "started", notify: [], origin },
+      file(`${dir}/e2.conf`, "y\n", { notify: ["restart e"] }),
+    ],
+    handlers: [
+      { name: "restart d", run: "systemctl restart d", origin },
+      { name: "restart e", run: "systemctl restart e.service", origin },
+      { name: "reload d", run: "systemctl reload d", origin },
+    ],
+  });
+
+  it("is not restarted when every change that notifies its restart comes before the start", () => {
+    const plan = planHost({ ...d(), resources: [file(`${dir}/d0.conf`, "x\n", { notify: ["reload d"] }), ...d().resources] }, { ...observed("inactive"), lines: { 2: unit("inactive"), 4: unit("inactive") } }, noSecret);
+    expect(plan.actions.filter((a) => a.change === "start").map((a) => a.target)).toEqual(["service d.service", "service e.service"]);
+    expect(plan.handlers.map((h) => h.name)).toEqual(["restart e"]);
+  });
+
+  it("still is restarted when it was running, and an owed restart or reload of a stopped unit is covered by its start", () => {
+    expect(planHost(d(), observed("active"), noSecret).handlers.map((h) => h.name)).toEqual(["restart d", "restart e"]);
+    const owedOnly: DesiredHost = { ...d(), resources: d().resources.slice(1, 2) };
+    const plan = planHost(owedOnly, { ...observed("failed", ["restart d", "reload d"]), lines: { 0: unit("failed") } }, noSecret);
+    expect(plan.actions.map((a) => a.change)).toEqual(["start"]);
+    expect(plan.handlers).toEqual([]);
+  });
+});
+
+describe("a first start after packages this run installs", () => {
+  // The package is missing, so the run installs it, and Debian may start its daemon as it does.
+  const d = (unit: string, unitFile?: string): DesiredHost => ({
+    host: "h",
+    roles: ["t"],
+    resources: [
+      { kind: "package", names: ["pkg"], origin },
+      ...(unitFile ? [file(unitFile, "[Service]\n", { notify: ["restart d"] })] : []),
+      file(`${dir}/d.conf`, "x\n", { notify: ["restart d"] }),
+      { kind: "service", name: unit, state: "started", notify: [], origin },
+    ],
+    handlers: [{ name: "restart d", run: `systemctl restart ${unit}`, origin }],
+  });
+  const missingUnit = (at: number) => ({ hostname: "h", systemd: true, pendingHandlers: [], serialHandlers: {}, lines: { [at]: [["LoadState=not-found"], ["ActiveState=inactive"], ["UnitFileState="]] } });
+
+  it("keeps the restart of a packaged daemon, which the install may have started with its defaults", () => {
+    const plan = planHost(d("etcd"), missingUnit(2), noSecret);
+    expect(plan.actions.find((a) => a.change === "start")?.firstStart).toBeUndefined();
+    expect(plan.handlers.map((h) => h.name)).toEqual(["restart d"]);
+  });
+
+  it("drops it for a unit of its own this run writes, and for an instance of a template unit", () => {
+    expect(planHost(d("agent", "/etc/systemd/system/agent.service"), missingUnit(3), noSecret).handlers).toEqual([]);
+    expect(planHost(d("tinc@mesh"), missingUnit(2), noSecret).handlers).toEqual([]);
+  });
+});
