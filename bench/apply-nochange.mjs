@@ -1,6 +1,7 @@
 #!/usr/bin/env node
 // No-change apply, timed as whole processes (node start-up included), on 3 and on 10 lab hosts,
-// with the SSH round trips each host cost (from the JSON report). Goal: ≤ 2 round trips per
+// with the SSH round trips each host cost, the controller's CPU and each host's CPU for the facts and
+// the probe (from the JSON report). Goal: ≤ 2 round trips per
 // host, ≤ 0.7 s for 3 hosts, ≤ 1.5 s for 10. Needs root and a built CLI (npm run build).
 import { execFileSync, spawnSync } from "node:child_process";
 import { mkdtempSync, readFileSync, rmSync, writeFileSync } from "node:fs";
@@ -42,10 +43,14 @@ try {
     }
     const report = join(work, "report.json");
     apply(limit, report);
-    const trips = JSON.parse(readFileSync(report, "utf8")).hosts.map((h) => h.roundTrips);
+    const json = JSON.parse(readFileSync(report, "utf8"));
+    const trips = json.hosts.map((h) => h.roundTrips);
+    const probeCpu = json.hosts.map((h) => h.probeCpuSeconds * 1000);
     console.log(
       `no-change apply, ${label}: median ${median(times).toFixed(3)} s, min ${Math.min(...times).toFixed(3)} s over ${RUNS} runs; ` +
-        `SSH round trips per host: max ${Math.max(...trips)} (${trips.join(" ")})`,
+        `SSH round trips per host: max ${Math.max(...trips)} (${trips.join(" ")}); ` +
+        `controller CPU ${(json.controllerCpuSeconds * 1000).toFixed(0)} ms, ${((json.controllerCpuSeconds * 1000) / json.hosts.length).toFixed(0)} ms per host; ` +
+        `host CPU of facts + probe per host: median ${median(probeCpu).toFixed(0)} ms, max ${Math.max(...probeCpu).toFixed(0)} ms (10 ms resolution)`,
     );
   }
   const t = process.hrtime.bigint();

@@ -54,7 +54,20 @@ function lockedSession(timeoutSec: number, runKind: string): string {
  * The probe as the host's shell reads it from stdin: one compound command, so that no command of
  * it can read the rest of the session's input, and a marker when it is done.
  */
-const probeInput = (desired: DesiredHost) => `{\n${probeScript(desired)}\n} </dev/null\necho ${PROBE_END}\n`;
+const probeInput = (desired: DesiredHost) => `{\n${probeScript(desired)}\n} </dev/null\necho ${CPU_MARK}; times\necho ${PROBE_END}\n`;
+
+/**
+ * `times` after the probe: the CPU the host's shell and the commands it waited for have used so far
+ * (the facts and the probe), user and system, as `0m0.004000s 0m0.000000s` on two lines (dash;
+ * bash prints fewer digits). Seconds, or undefined when the lines are not there.
+ */
+const CPU_MARK = "@@cpu";
+export function probeCpuSeconds(probeOut: string): number | undefined {
+  const at = probeOut.lastIndexOf(`${CPU_MARK}\n`);
+  if (at < 0) return undefined;
+  const times = [...probeOut.slice(at).matchAll(/(\d+)m([\d.]+)s/g)].map((m) => Number(m[1]) * 60 + Number(m[2]));
+  return times.length === 4 ? times.reduce((a, b) => a + b, 0) : undefined;
+}
 
 /**
  * `desiredFor` gives the host's desired state for its facts (its release decides package names and
@@ -105,6 +118,8 @@ export async function runHost(
       await session.end().catch(() => undefined);
       throw new Error(`probe failed: ${(e as Error).message}`);
     }
+    const cpu = probeCpuSeconds(probeOut);
+    if (cpu !== undefined) result.probeCpuSeconds = cpu;
     const plan = planHost(desired, parseProbe(factsOut + probeOut), opts.hasSecret, new Date(), opts.run);
     result.plan = plan;
     result.ok = plan.unchanged;

@@ -16,6 +16,8 @@ export interface HostResult {
   error?: string;
   roundTrips: number;
   seconds: number;
+  /** CPU the host spent on the facts and the probe (user + system, its shell and their commands) */
+  probeCpuSeconds?: number;
 }
 
 export interface RunSummary {

@@ -67,6 +67,8 @@ function writeJsonReport(path: string, apply: boolean, results: HostResult[], se
     command: apply ? "apply" : "plan",
     finished: new Date().toISOString(),
     seconds,
+    // The controller's own CPU over the whole command (user + system), for benchmarks.
+    controllerCpuSeconds: (({ user, system }) => (user + system) / 1e6)(process.cpuUsage()),
     hosts: results.map((r) => ({ ...r, plan: r.plan ? publicPlan(r.plan) : undefined })),
   };
   writeFileSync(path, redact(JSON.stringify(report, null, 2)) + "\n", { mode: 0o600 });
