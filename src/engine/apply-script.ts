@@ -34,7 +34,8 @@ export const phaseEnd = (k: number): string => `@@phase-end ${k}`;
  * subshell tested by `||` would run with errexit switched off.
  */
 function step(id: string, script: string, onFailure: string[] = []): string[] {
-  return [`( set -e`, script, `) </dev/null >&2`, `if [ $? -ne 0 ]; then ${[...onFailure, `echo "@@failed ${id}"`, "exit 1"].join("; ")}; fi`, `echo "@@ok ${id}"`, "okc=$((okc + 1))"];
+  // "@@run <id>" as it starts: the controller shows which step each host is on (progress-line.ts).
+  return [`echo "@@run ${id}"`, `( set -e`, script, `) </dev/null >&2`, `if [ $? -ne 0 ]; then ${[...onFailure, `echo "@@failed ${id}"`, "exit 1"].join("; ")}; fi`, `echo "@@ok ${id}"`, "okc=$((okc + 1))"];
 }
 
 /** The handler's command; for a rolling one, then its `wait` retried every second until it succeeds or time runs out. */

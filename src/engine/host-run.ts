@@ -39,6 +39,8 @@ export interface HostRunOptions {
   beforeApply?: (plan: HostPlan) => void;
   /** signs a host's certificate request with the mesh CA (push only) */
   sign?: (spec: SignSpec, csrPem: string) => Promise<string>;
+  /** the step the host has started, as the recap names it ("install packages …", "handler …") */
+  stepStart?: (host: string, step: string) => void;
 }
 
 const runRecord = (opts: HostRunOptions): RunRecord => ({ file: LAST_RUN_FILE, kind: opts.runKind, from: hostname() });
@@ -132,7 +134,9 @@ export async function runHost(
     opts.beforeApply?.(plan);
     opts.progress(host, `applying ${plan.actions.length} change(s), ${plan.handlers.length} handler(s)`);
     const stop: { why?: string } = {};
-    const run = await execute(host, session, plan, opts, stop);
+    const timings: { step: string; seconds: number }[] = [];
+    const run = await execute(host, session, plan, opts, stop, timings);
+    if (timings.length) result.stepSeconds = timings;
     return finish(outcome(plan, run, opts.redact, stop.why));
   } catch (e) {
     return finish({ status: e instanceof UnreachableError ? "unreachable" : "failed", error: opts.redact((e as Error).message) });
@@ -154,8 +158,31 @@ function staleReason(expected: { observedDigest: string; actionsDigest: string }
  * Sends the apply script, piece by piece when the controller has work in between: a certificate to
  * sign (the host printed its request), or a handler that must wait for this host's turn.
  */
-async function execute(host: string, session: Session, plan: HostPlan, opts: HostRunOptions, stop: { why?: string }): Promise<ExecResult> {
+async function execute(
+  host: string,
+  session: Session,
+  plan: HostPlan,
+  opts: HostRunOptions,
+  stop: { why?: string },
+  timings: { step: string; seconds: number }[],
+): Promise<ExecResult> {
   const scripts = applyScripts(plan, undefined, runRecord(opts));
+  if (session.onLine) {
+    // Each step's start and end as the host prints them: the live line, and each step's time in the report.
+    const names = stepNames(plan);
+    const started = new Map<string, number>();
+    session.onLine((line) => {
+      const [mark, id = ""] = line.split(" ", 2);
+      const name = names.get(id);
+      if (!name) return;
+      if (mark === "@@run") {
+        started.set(id, performance.now());
+        opts.stepStart?.(host, name);
+      } else if (mark === "@@ok" && started.has(id)) {
+        timings.push({ step: name, seconds: Math.round(performance.now() - started.get(id)!) / 1000 });
+      }
+    });
+  }
   const rolling = scripts.rolling;
   if (scripts.signs.length === 0 && rolling.length === 0) return session.end(scripts.first);
   session.write(scripts.first);
@@ -205,13 +232,18 @@ async function execute(host: string, session: Session, plan: HostPlan, opts: Hos
   return session.end();
 }
 
+/** Each step's id in the apply script → its name in the recap and the report. */
+function stepNames(plan: HostPlan): Map<string, string> {
+  return new Map([
+    ...plan.actions.map((a, i) => [`a${i}`, `${a.change} ${a.target}`] as const),
+    ...plan.handlers.map((h, i) => [`h${i}`, `handler ${h.name}`] as const),
+  ]);
+}
+
 /** What the apply script's markers say: the steps that ran, and where it stopped if it did. */
 function outcome(plan: HostPlan, run: ExecResult, redact: (t: string) => string, stopped?: string): Partial<HostResult> {
   const steps = parseApplyOutput(run.stdout);
-  const names = [
-    ...plan.actions.map((a, i) => [`a${i}`, `${a.change} ${a.target}`] as const),
-    ...plan.handlers.map((h, i) => [`h${i}`, `handler ${h.name}`] as const),
-  ];
+  const names = [...stepNames(plan)];
   const applied = names.filter(([id]) => steps.ok.has(id)).map(([, what]) => what);
   // A resource is ok once every step it needed has run.
   const pending = new Set(plan.actions.filter((_, i) => !steps.ok.has(`a${i}`)).map((a) => a.resource));

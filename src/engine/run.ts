@@ -44,6 +44,8 @@ export interface RunOptions {
   hostStart?: (host: string) => void;
   /** called as each host is done */
   hostDone?: (result: HostResult) => void;
+  /** a host started a step of its apply script (its name as the recap gives it) */
+  hostStep?: (host: string, step: string) => void;
   /** --serial: at most this many hosts at once in any rolling handler, whatever its role says */
   serialCap?: number;
   /** the mesh CA's folder; default pki/ beside the inventory */
@@ -130,6 +132,7 @@ export async function runPlaybook(opts: RunOptions): Promise<PlaybookRun> {
         runKind,
         ...(ca && { sign: (spec, csr) => signRequest(ca, csr, spec) }),
         ...(opts.beforeApply && { beforeApply: (plan: HostPlan) => opts.beforeApply!(plan, redact) }),
+        ...(opts.hostStep && { stepStart: (host: string, step: string) => opts.hostStep!(host, redact(step)) }),
       });
       opts.hostDone?.(r);
       return r;

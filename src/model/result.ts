@@ -18,6 +18,8 @@ export interface HostResult {
   seconds: number;
   /** CPU the host spent on the facts and the probe (user + system, its shell and their commands) */
   probeCpuSeconds?: number;
+  /** the steps that ran and how long each took on the host (apply), in order */
+  stepSeconds?: { step: string; seconds: number }[];
 }
 
 export interface RunSummary {

@@ -14,6 +14,35 @@ export interface ProgressCounts {
 
 export const progressText = (c: ProgressCounts): string => `[ ${c.done}/${c.total} done, ${c.running} running, ${c.failed} failed ]`;
 
+/** A running host's step, for the live line: since when it is on it. */
+export interface HostStep {
+  step: string;
+  since: number;
+}
+
+/**
+ * The counts, then the hosts that have been on one step longest (those are what a run waits for),
+ * each as `host: step 12s`, cut to `width` columns.
+ */
+export function progressWithSteps(c: ProgressCounts, steps: ReadonlyMap<string, HostStep>, now: number, width: number): string {
+  const head = progressText(c);
+  const oldest = [...steps].sort((a, b) => a[1].since - b[1].since);
+  const parts = oldest.map(([host, s]) => `${host}: ${s.step} ${Math.floor((now - s.since) / 1000)}s`);
+  let text = head;
+  for (const [i, part] of parts.entries()) {
+    const more = parts.length - i - 1;
+    const next = `${text} ${part}${i < parts.length - 1 ? " |" : ""}`;
+    const tail = more > 0 ? ` +${more}` : "";
+    if (next.length + tail.length > width) {
+      // What does not fit is counted, not cut mid-word.
+      const rest = ` +${parts.length - i}`;
+      return (text.length + rest.length <= width ? text + rest : text).slice(0, width);
+    }
+    text = next;
+  }
+  return text.slice(0, width);
+}
+
 const CLEAR = "\r\u001b[K";
 
 export interface ProgressLineOptions {
@@ -22,10 +51,15 @@ export interface ProgressLineOptions {
   /** at least this long between two redraws that no other output forced */
   intervalMs?: number;
   now?: () => number;
+  /** the terminal's width (default 80) */
+  columns?: () => number;
 }
 
 export class ProgressLine {
   readonly counts: ProgressCounts = { total: 0, done: 0, running: 0, failed: 0 };
+  private readonly steps = new Map<string, HostStep>();
+  /** redraws once a second while a step runs, so its seconds move */
+  private ticker: NodeJS.Timeout | undefined;
   private shown = false;
   private lastDraw = Number.NEGATIVE_INFINITY;
   private timer: NodeJS.Timeout | undefined;
@@ -50,7 +84,16 @@ export class ProgressLine {
     this.changed();
   }
 
-  done(r: Pick<HostResult, "status">): void {
+  /** `host` started `step` of its apply script. */
+  step(host: string, step: string): void {
+    if (!this.opts.live) return;
+    this.steps.set(host, { step, since: this.now() });
+    this.ticker ??= setInterval(() => this.changed(), 1000).unref();
+    this.changed();
+  }
+
+  done(r: Pick<HostResult, "status" | "host">): void {
+    this.steps.delete(r.host);
     this.counts.running--;
     this.counts.done++;
     if (r.status === "failed" || r.status === "unreachable" || r.status === "stale") this.counts.failed++;
@@ -75,6 +118,8 @@ export class ProgressLine {
   close(): void {
     if (this.timer) clearTimeout(this.timer);
     this.timer = undefined;
+    if (this.ticker) clearInterval(this.ticker);
+    this.ticker = undefined;
     this.clear();
   }
 
@@ -89,7 +134,8 @@ export class ProgressLine {
   }
 
   private line(): string {
-    return this.counts.total > 0 ? progressText(this.counts) : "";
+    if (this.counts.total === 0) return "";
+    return progressWithSteps(this.counts, this.steps, this.now(), (this.opts.columns?.() ?? 80) - 1);
   }
 
   private draw(): void {

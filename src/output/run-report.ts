@@ -27,7 +27,7 @@ export interface ReportOptions {
 }
 
 export async function runAndReport(opts: RunOptions & ReportOptions): Promise<PlaybookRun> {
-  const line = new ProgressLine(opts.err, { live: opts.live === true });
+  const line = new ProgressLine(opts.err, { live: opts.live === true, columns: () => process.stderr.columns ?? 80 });
   let run: PlaybookRun;
   try {
     run = await runPlaybook({
@@ -35,6 +35,7 @@ export async function runAndReport(opts: RunOptions & ReportOptions): Promise<Pl
       err: (t) => line.print(t),
       runStart: (hosts) => line.begin(hosts.length),
       hostStart: () => line.start(),
+      hostStep: (host, step) => line.step(host, step),
       hostDone: (r) => {
         line.done(r);
         line.print(`${r.host}: ${statusLine(r, opts.apply)}\n`);

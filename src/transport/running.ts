@@ -51,6 +51,7 @@ export class RunningCommand implements Session {
     io.stdout.on("data", (b: Buffer) => {
       this.out.append(b);
       this.lookForMarker(false);
+      this.feedLines();
     });
     io.stderr.on("data", (b: Buffer) => this.err.push(b));
     // The command may exit without reading its input; its exit code says what happened.
@@ -61,6 +62,24 @@ export class RunningCommand implements Session {
       stderr: Buffer.concat(this.err).toString("utf8"),
     }));
     this.settleAfterExit();
+  }
+
+  private lineWatch: { fn: (line: string) => void; from: number } | undefined;
+
+  /** Calls `fn` with each whole line of stdout from now on, as it arrives. */
+  onLine(fn: (line: string) => void): void {
+    this.lineWatch = { fn, from: this.out.view().length };
+  }
+
+  private feedLines(): void {
+    const w = this.lineWatch;
+    if (!w) return;
+    const all = this.out.view();
+    for (let nl = all.indexOf(NL, w.from); nl >= 0; nl = all.indexOf(NL, w.from)) {
+      const line = all.subarray(w.from, nl).toString("utf8");
+      w.from = nl + 1;
+      w.fn(line);
+    }
   }
 
   readUntil(marker: string): Promise<string> {

@@ -18,6 +18,8 @@ export interface Session {
    * exited, with all it printed
    */
   end(stdin?: string): Promise<ExecResult>;
+  /** calls `fn` with each whole line the command prints on stdout from now on */
+  onLine?(fn: (line: string) => void): void;
 }
 
 export interface Transport {

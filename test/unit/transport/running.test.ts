@@ -100,4 +100,18 @@ describe("RunningCommand", () => {
     expect(f.input()).toBe("secret ✓\n");
     expect(f.cmd.end()).toBe(done);
   });
+
+  it("hands each whole stdout line to a watcher as it arrives, from the moment it watches", async () => {
+    const f = fake();
+    await f.out("before\n");
+    const lines: string[] = [];
+    f.cmd.onLine((l) => lines.push(l));
+    await f.out("@@run a0\n@@ok a");
+    expect(lines).toEqual(["@@run a0"]);
+    await f.out("0\n\u00e9t\u00e9\n");
+    expect(lines).toEqual(["@@run a0", "@@ok a0", "\u00e9t\u00e9"]);
+    await f.exit(0);
+    expect((await f.cmd.end()).stdout).toBe("before\n@@run a0\n@@ok a0\n\u00e9t\u00e9\n");
+  });
 });
+
