@@ -1,7 +1,7 @@
 // The role-file forms that declare a file: `template:` (a nunjucks file of the role's folder,
 // rendered per host) and `copy:` (inline `content:` that may use variables, or a project `file:`
 // copied byte for byte).
-import { existsSync, readFileSync } from "node:fs";
+import { existsSync, readFileSync, statSync } from "node:fs";
 import { join } from "node:path";
 import { z } from "zod";
 import { hasTemplateSyntax } from "../render/index.js";
@@ -75,11 +75,28 @@ export const copyForm: RoleForm<FileItem & ({ content: Str } | { file: Str })> =
     if ("content" in item) return fileResource(item, x, { text: x.render(item.content), source: "content" });
     // A project file is copied as it is: no variables, and bytes that are not text go as base64.
     if (!existsSync(item.file.text)) throw x.error(item.file.at, fileMissing(item.file.text));
-    const bytes = readFileSync(item.file.text);
-    const binary = !isText(bytes);
-    return fileResource(item, x, { text: binary ? bytes.toString("base64") : bytes.toString("utf8"), source: `file:${item.file.text}`, binary });
+    const { text, binary } = projectFileContent(item.file.text);
+    return fileResource(item, x, { text, source: `file:${item.file.text}`, binary });
   },
 };
+
+/**
+ * A project file's content as a file resource holds it, read once per run for all hosts while its
+ * size and times stay the same: the agent's bundle (over a megabyte) was read, checked for text and
+ * decoded again for every host.
+ */
+const projectFiles = new Map<string, { stamp: string; text: string; binary: boolean }>();
+function projectFileContent(path: string): { text: string; binary: boolean } {
+  const st = statSync(path);
+  const stamp = `${st.size} ${st.mtimeMs} ${st.ctimeMs} ${st.ino}`;
+  const known = projectFiles.get(path);
+  if (known?.stamp === stamp) return known;
+  const bytes = readFileSync(path);
+  const binary = !isText(bytes);
+  const entry = { stamp, text: binary ? bytes.toString("base64") : bytes.toString("utf8"), binary };
+  projectFiles.set(path, entry);
+  return entry;
+}
 
 function fileMissing(path: string): string {
   const built = /\/dist\//.test(path) ? " (run npm run build)" : "";

@@ -4,7 +4,7 @@
 import { createTwoFilesPatch } from "diff";
 import { shellQuote } from "../util/shell.js";
 import type { ResourceBase } from "../model/resource.js";
-import { fileBytes, isText, sha256 } from "./content.js";
+import { contentSha256, fileBytes, isText } from "./content.js";
 import type { ResourceKind } from "./kind.js";
 import { metadataChanges } from "./metadata.js";
 import { DIFF_LIMIT, PATH_FLUSH, PATH_FUNCTIONS, probePathLine, readPath, stablePath, type PathState } from "./path-probe.js";
@@ -39,20 +39,21 @@ export const fileKind: ResourceKind<FileResource, PathState> = {
   kind: "file",
   probeFunctions: PATH_FUNCTIONS,
   probeFlush: PATH_FLUSH,
-  probe: (r, i) => probePathLine(i, r.path, r.force === false ? "-" : sha256(fileBytes(r))),
+  probe: (r, i) => probePathLine(i, r.path, r.force === false ? "-" : contentSha256(r)),
   read: readPath,
   stable: stablePath,
   plan(r, st) {
     const target = `file ${r.path}`;
-    const bytes = fileBytes(r);
     // A failed write step changes nothing: it fails before its rename.
     if (st.type === "missing") {
+      const bytes = fileBytes(r);
       return [{ target, change: "create", detail: `${r.owner}:${r.group} ${r.mode}`, diff: diffOf(r, undefined, bytes), notify: r.notify, script: writeFileScript(r, bytes), atomic: true }];
     }
     if (st.type !== "file") {
       throw new Error(`${r.path} exists but is a ${st.type === "other" ? st.what : st.type}, not a regular file (${r.origin.where})`);
     }
-    if (r.force !== false && st.sha256 !== sha256(bytes)) {
+    if (r.force !== false && st.sha256 !== contentSha256(r)) {
+      const bytes = fileBytes(r);
       const old = st.content === undefined ? undefined : Buffer.from(st.content, "base64");
       return [{ target, change: "update", diff: diffOf(r, old ?? null, bytes), notify: r.notify, script: writeFileScript(r, bytes), atomic: true }];
     }
