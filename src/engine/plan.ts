@@ -6,7 +6,7 @@ import type { Observed } from "../model/observed.js";
 import type { Action, HostPlan, PlannedHandler } from "../model/plan.js";
 import type { DesiredHost, Handler, HandlerRolling } from "../model/resource.js";
 import type { PlanContext } from "../resources/kind.js";
-import { unitName } from "../resources/service.js";
+import { UNIT_DIRS, unitName } from "../resources/service.js";
 import { prepare } from "./prepare.js";
 import { rollingHosts, rollingJitterMs } from "./rolling.js";
 
@@ -31,7 +31,8 @@ export function planHost(
   let unchanged = 0;
   const notes: string[] = [];
   const writes = new Set<string>();
-  const ctx: PlanContext = { systemd: observed.systemd, earlier: { installs: false, writes }, hasSecret, now, notes };
+  const sinceReload = { installs: false, unitFiles: false };
+  const ctx: PlanContext = { systemd: observed.systemd, earlier: { installs: false, writes, sinceReload }, hasSecret, now, notes };
   // What the plan was made from: a saved plan is stale when this moves (a diff's old text aside).
   const seen: Record<number, unknown> = {};
   for (const { index, resource, kind } of prepare(desired)) {
@@ -41,8 +42,12 @@ export function planHost(
     if (steps.length === 0) unchanged++;
     for (const s of steps) actions.push({ ...s, resource: index, kind: resource.kind, secret: resource.secret === true || hasSecret(s.script) });
     const effects = kind.effects?.(resource, steps);
-    if (effects?.installs) ctx.earlier.installs = true;
-    for (const p of effects?.writes ?? []) writes.add(p);
+    if (effects?.installs) ctx.earlier.installs = sinceReload.installs = true;
+    for (const p of effects?.writes ?? []) {
+      writes.add(p);
+      if (UNIT_DIRS.some((d) => p.startsWith(`${d}/`))) sinceReload.unitFiles = true;
+    }
+    if (effects?.reloadsSystemd) sinceReload.installs = sinceReload.unitFiles = false;
   }
 
   const notified = new Set(actions.flatMap((a) => a.notify));

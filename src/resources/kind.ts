@@ -29,6 +29,11 @@ export interface PlanContext {
     installs: boolean;
     /** files they create or rewrite (a unit file, say) */
     writes: ReadonlySet<string>;
+    /**
+     * since the last `systemctl daemon-reload` a step before this one runs (or since the start):
+     * packages installed, and files written under a systemd unit folder (units and drop-ins)
+     */
+    sinceReload: { installs: boolean; unitFiles: boolean };
   };
   /** true when `text` contains a secret value */
   hasSecret: (text: string) => boolean;
@@ -62,7 +67,7 @@ export interface ResourceKind<R extends Resource = Resource, F = unknown> {
   /** All of a host's resources of this kind become one, at the place of the first (one apt transaction). */
   merge?(all: R[]): R;
   /** What later resources of the host may count on once its steps have run. */
-  effects?(r: R, steps: Step[]): { installs?: boolean; writes?: string[] };
+  effects?(r: R, steps: Step[]): { installs?: boolean; writes?: string[]; reloadsSystemd?: boolean };
   /** The path it manages on the host: two resources on one path are an error unless `same` says they are one. */
   path?(r: R): string;
   same?(a: R, b: R): boolean;

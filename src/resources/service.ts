@@ -25,7 +25,7 @@ export const unitName = (name: string): string => (name.includes(".") ? name : `
 // Unit file states that need no `systemctl enable`: enabled already, or not enable-able at all.
 const ENABLED = new Set(["enabled", "enabled-runtime", "static", "indirect", "generated", "alias"]);
 const RUNNING = new Set(["active", "activating", "reloading"]);
-const UNIT_DIRS = ["/etc/systemd/system", "/lib/systemd/system", "/usr/lib/systemd/system"];
+export const UNIT_DIRS = ["/etc/systemd/system", "/lib/systemd/system", "/usr/lib/systemd/system"];
 
 export const serviceKind: ResourceKind<ServiceResource, UnitState | undefined> = {
   kind: "service",
@@ -90,14 +90,25 @@ probe_unit_flush() {
       throw new Error(`service ${unit}: no such unit on this host, and nothing in this run installs it (${r.origin.where})`);
     }
     const target = `service ${unit}`;
-    // A unit that appears during this run is unknown to systemd until it reloads its units.
-    const reload = missing || unitFileWritten ? "systemctl daemon-reload && " : "";
+    // A unit that appears during this run is unknown to systemd until it reloads its units: once
+    // after the last install or unit file (or drop-in) written before this step, not for every
+    // unit. Each reload took a lab host 0.4 s idle and 1-2 s during a first apply, and a first
+    // apply of the shipped site did about 18 of them per host (two in every `systemctl enable`).
+    const reload = (missing || unitFileWritten) && (earlier.sinceReload.installs || earlier.sinceReload.unitFiles) ? "systemctl daemon-reload && " : "";
+    let reloadFirst = reload;
+    const once = () => {
+      const r = reloadFirst;
+      reloadFirst = "";
+      return r;
+    };
     const steps: Step[] = [];
+    // --no-reload: enabling only makes the links systemd reads at boot; the running systemd needs
+    // no reload for them (without the flag, systemctl reloads all units once more).
     if (r.enabled === true && (missing || !ENABLED.has(st.enabled))) {
-      steps.push({ target, change: "enable", notify: r.notify, script: `${reload}systemctl enable ${shellQuote(unit)} >&2` });
+      steps.push({ target, change: "enable", notify: r.notify, script: `${once()}systemctl enable --no-reload ${shellQuote(unit)} >&2` });
     }
     if (r.enabled === false && !missing && st.enabled === "enabled") {
-      steps.push({ target, change: "disable", notify: r.notify, script: `systemctl disable ${shellQuote(unit)} >&2` });
+      steps.push({ target, change: "disable", notify: r.notify, script: `systemctl disable --no-reload ${shellQuote(unit)} >&2` });
     }
     if (r.state === "started" && (missing || !RUNNING.has(st.active))) {
       // The daemon's first start in this run, unless a package this run installs may have started
@@ -106,13 +117,14 @@ probe_unit_flush() {
       // a package starts none); or it was unknown and this run writes its unit file (a unit of our
       // own, such as the agent's: no package ships it).
       const first = !earlier.installs || /@[^.]+\./.test(unit) || (missing && unitFileWritten);
-      steps.push({ target, change: "start", notify: r.notify, script: `${reload}systemctl start ${shellQuote(unit)}`, ...(first && { firstStart: true as const }) });
+      steps.push({ target, change: "start", notify: r.notify, script: `${once()}systemctl start ${shellQuote(unit)}`, ...(first && { firstStart: true as const }) });
     }
     if (r.state === "stopped" && !missing && RUNNING.has(st.active)) {
       steps.push({ target, change: "stop", notify: r.notify, script: `systemctl stop ${shellQuote(unit)}` });
     }
     return steps;
   },
+  effects: (_r, steps) => ({ reloadsSystemd: steps.some((s) => s.script.startsWith("systemctl daemon-reload")) }),
 };
 
 interface ServiceItem {

@@ -303,3 +303,32 @@ describe("a first start after packages this run installs", () => {
     expect(planHost(d("tinc@mesh"), missingUnit(2), noSecret).handlers).toEqual([]);
   });
 });
+
+describe("systemd's unit reloads in a first apply", () => {
+  const missing = [["LoadState=not-found"], ["ActiveState=inactive"], ["UnitFileState="]];
+  const svc = (name: string) => ({ kind: "service" as const, name, enabled: true, state: "started" as const, notify: [], origin });
+
+  it("reloads once after the install, and again only after a unit file written since; enabling reloads nothing more", () => {
+    const d: DesiredHost = {
+      host: "h",
+      roles: ["t"],
+      resources: [
+        { kind: "package", names: ["pkg"], origin },
+        svc("a"),
+        svc("b"),
+        file("/etc/systemd/system/c.service", "[Service]\n"),
+        svc("c"),
+      ],
+      handlers: [],
+    };
+    const plan = planHost(d, { hostname: "h", systemd: true, pendingHandlers: [], serialHandlers: {}, lines: { 1: missing, 2: missing, 4: missing } }, noSecret);
+    expect(plan.actions.filter((a) => a.kind === "service").map((a) => a.script)).toEqual([
+      "systemctl daemon-reload && systemctl enable --no-reload a.service >&2",
+      "systemctl start a.service",
+      "systemctl enable --no-reload b.service >&2",
+      "systemctl start b.service",
+      "systemctl daemon-reload && systemctl enable --no-reload c.service >&2",
+      "systemctl start c.service",
+    ]);
+  });
+});
