@@ -9,7 +9,7 @@
 // Ansible's apt module needs) on the Ansible lab's hosts from the lab's repository, before timing.
 // KEEP=1 leaves both labs up.
 import { execFileSync, spawnSync } from "node:child_process";
-import { existsSync, mkdtempSync, rmSync, writeFileSync } from "node:fs";
+import { existsSync, mkdirSync, mkdtempSync, readdirSync, rmSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join, resolve } from "node:path";
 
@@ -55,9 +55,15 @@ try {
       ans.hosts.map((h, i) => `    ${h.name}: { ansible_host: ${h.address}, mesh_ip: 10.99.0.${i + 1} }`).join("\n") +
       "\n",
   );
-  // Not timed: what Ansible's apt module needs on its targets.
+  // Not timed: what Ansible's apt module needs on its targets. The lab's repository does not serve
+  // python3-apt: Debian's packages, downloaded here (this machine runs the hosts' release), go over.
+  const debs = join(work, "debs");
+  mkdirSync(debs);
+  execFileSync("apt-get", ["download", "-q", "python3-apt", "python-apt-common", "distro-info-data"], { cwd: debs, stdio: "ignore" });
   for (const h of ans.hosts) {
-    execFileSync(process.execPath, [CLI, "lab", "ssh", "--name", ANSIBLE_LAB, h.name, "DEBIAN_FRONTEND=noninteractive apt-get -q -y install python3-apt >/dev/null"]);
+    const ssh = ["-F", ans.lab.sshConfigFile];
+    execFileSync("scp", ["-q", ...ssh, ...readdirSync(debs).map((f) => join(debs, f)), `${h.name}:/tmp/`]);
+    execFileSync("ssh", [...ssh, h.name, "dpkg -i /tmp/*.deb >/dev/null && rm -f /tmp/*.deb"]);
   }
 
   const runSite = () => timed([process.execPath, CLI, "apply", "-i", siteInventory, "--no-color"]);
