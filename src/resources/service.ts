@@ -115,7 +115,9 @@ probe_unit_flush() {
       // it already (Debian starts a packaged daemon as it installs it, with its default settings):
       // nothing is installed before it; or the unit is an instance of a template unit (`tinc@NET`:
       // a package starts none); or it was unknown and this run writes its unit file (a unit of our
-      // own, such as the agent's: no package ships it).
+      // own, such as the agent's: no package ships it). A role that writes a whole unit file for a
+      // daemon that a package of the same run ships would be taken for the last case, and lose
+      // the restart after the package's own start: the shipped roles write only drop-ins for those.
       const first = !earlier.installs || /@[^.]+\./.test(unit) || (missing && unitFileWritten);
       steps.push({ target, change: "start", notify: r.notify, script: `${once()}systemctl start ${shellQuote(unit)}`, ...(first && { firstStart: true as const }) });
     }
