@@ -34,7 +34,13 @@ export function progressWithSteps(c: ProgressCounts, steps: ReadonlyMap<string, 
     const next = `${text} ${part}${i < parts.length - 1 ? " |" : ""}`;
     const tail = more > 0 ? ` +${more}` : "";
     if (next.length + tail.length > width) {
-      // What does not fit is counted, not cut mid-word.
+      // The longest-waiting host is shown, its step cut short if it must be (when at least a dozen
+      // columns are left for it); the others that do not fit are counted.
+      if (i === 0) {
+        const others = parts.length > 1 ? ` +${parts.length - 1}` : "";
+        const room = width - head.length - 1 - others.length;
+        if (room >= 12) return `${head} ${part.slice(0, room - 1)}…${others}`;
+      }
       const rest = ` +${parts.length - i}`;
       return (text.length + rest.length <= width ? text + rest : text).slice(0, width);
     }
@@ -51,8 +57,8 @@ export interface ProgressLineOptions {
   /** at least this long between two redraws that no other output forced */
   intervalMs?: number;
   now?: () => number;
-  /** the terminal's width (default 80) */
-  columns?: () => number;
+  /** the terminal's width (default, and when it says 0 or nothing: 80) */
+  columns?: () => number | undefined;
 }
 
 export class ProgressLine {
@@ -135,7 +141,8 @@ export class ProgressLine {
 
   private line(): string {
     if (this.counts.total === 0) return "";
-    return progressWithSteps(this.counts, this.steps, this.now(), (this.opts.columns?.() ?? 80) - 1);
+    // A terminal that gives no width (0 columns, as a bare pty can) counts as 80 wide.
+    return progressWithSteps(this.counts, this.steps, this.now(), (this.opts.columns?.() || 80) - 1);
   }
 
   private draw(): void {

@@ -27,7 +27,7 @@ export interface ReportOptions {
 }
 
 export async function runAndReport(opts: RunOptions & ReportOptions): Promise<PlaybookRun> {
-  const line = new ProgressLine(opts.err, { live: opts.live === true, columns: () => process.stderr.columns ?? 80 });
+  const line = new ProgressLine(opts.err, { live: opts.live === true, columns: () => process.stderr.columns });
   let run: PlaybookRun;
   try {
     run = await runPlaybook({

@@ -83,6 +83,7 @@ describe("the progress line", () => {
       "[ 0/3 done, 3 running, 0 failed ] node2: install packages bird2, tinc 12s | node1: handler restart etcd 8s | node3: create file /etc/bird/bird.conf 4s",
     );
     expect(progressWithSteps(c, steps, 13_000, 80)).toBe("[ 0/3 done, 3 running, 0 failed ] node2: install packages bird2, tinc 12s | +2");
+    expect(progressWithSteps(c, steps, 13_000, 60)).toBe("[ 0/3 done, 3 running, 0 failed ] node2: install package… +2");
     expect(progressWithSteps(c, steps, 13_000, 40)).toBe("[ 0/3 done, 3 running, 0 failed ] +3");
     expect(progressWithSteps(c, new Map(), 0, 80)).toBe("[ 0/3 done, 3 running, 0 failed ]");
   });
@@ -100,6 +101,14 @@ describe("the progress line", () => {
     line.done({ host: "node1", status: "changed" });
     expect(screen(out).endsWith("[ 1/2 done, 0 running, 0 failed ]")).toBe(true);
     line.close();
+    // A pty that says it has 0 columns is taken as 80 wide: the counts stay whole.
+    let zero = "";
+    const bare = new ProgressLine((t) => (zero += t), { live: true, intervalMs: 0, now: () => clock, columns: () => 0 });
+    bare.begin(1);
+    bare.start();
+    bare.step("node1", "install packages etcd-server");
+    expect(screen(zero)).toBe("[ 0/1 done, 1 running, 0 failed ] node1: install packages etcd-server 0s");
+    bare.close();
     let plain = "";
     const off = new ProgressLine((t) => (plain += t), { live: false });
     off.begin(1);
