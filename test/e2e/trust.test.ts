@@ -253,6 +253,24 @@ describe("the trust boundary", () => {
     await toolOk("verify", "-i", inventory([NODE3_PREFIX, NODE3_MORE]), "--wait", "60s");
   });
 
+  it("etcd's users and allocations changed by hand with the root certificate: the etcd member's next apply finds it and puts them back", async () => {
+    const root = (args: string) =>
+      sshOk(lab, "node1", `ETCDCTL_API=3 etcdctl --endpoints=https://127.0.0.1:2379 --cacert=/etc/bgpmesh/pki/ca.crt --cert=/etc/bgpmesh/pki/root.crt --key=/etc/bgpmesh/pki/root.key ${args}`);
+    const node4 = (await root("get /allocations/node4 --print-value-only")).trim();
+    await root("user add intruder --no-password");
+    await root(`put /allocations/node4 '${JSON.stringify({ ...JSON.parse(node4), prefixes: ["0.0.0.0/0"] })}'`);
+    await root("put /allocations/ghost '{}'");
+    const file = join(work, "put-back.json");
+    await toolOk("apply", "-i", inventory([NODE3_PREFIX, NODE3_MORE]), "-l", "node1", "--json", file);
+    const report = JSON.parse(readFileSync(file, "utf8")) as { hosts: { host: string; applied: string[] }[] };
+    expect(report.hosts.find((h) => h.host === "node1")!.applied).toEqual(["run command etcd users and rights as the inventory says", "handler configure etcd users"]);
+    expect((await root("user list")).trim().split("\n")).toEqual(["node1", "node2", "node3", "node4", "root"]);
+    expect((await root("get /allocations/node4 --print-value-only")).trim()).toBe(node4);
+    expect((await root("get /allocations/ --prefix --keys-only")).split("\n").filter(Boolean)).toEqual(["/allocations/node1", "/allocations/node2", "/allocations/node3", "/allocations/node4"]);
+    const again = await toolOk("apply", "-i", inventory([NODE3_PREFIX, NODE3_MORE]), "-l", "node1");
+    expect(again).toMatch(/node1\s+ok=\d+\s+changed=0/);
+  });
+
   it("the inventory refuses a default route without bgp_allow_default, naming file:line, and touches no host", async () => {
     const mtime = await sshOk(lab, "node4", "stat -c %Y /etc/bird/bird.conf");
     const r = await tool("apply", "-i", inventory(undefined, ", bgp_allow_default: false, bgp_allowed_prefixes: ['0.0.0.0/0']"));
