@@ -1,6 +1,9 @@
-// Bundles the CLI for pull mode, where it runs on a node under the node's Debian nodejs (18):
+// Bundles the CLI for pull mode, where it runs on a node under the node's Debian nodejs (18), and as
+// the package's entry point (package.json `bin`): one file loads faster than ~300 modules.
 //
-//   dist/bundle/cli.mjs                 the whole CLI (src/cli.ts and its packages) in one ES module
+//   dist/bundle/cli.mjs                 the whole CLI (src/cli.ts and its packages) in one ES module:
+//                                     also the package's `bin`, which starts in about half the time
+//   dist/bundle/repo-server.js          the lab's apt repository server, which `lab up` starts
 //   dist/bundle/bgpmesh-provision.tgz   what the `pull` role unpacks to /usr/local/lib/bgpmesh-provision:
 //                                     the bundle, the agent bundle, site.yml, roles/, templates/
 //
@@ -19,9 +22,7 @@ const out = join(root, "dist", "bundle");
 rmSync(out, { recursive: true, force: true });
 mkdirSync(out, { recursive: true });
 
-await build({
-  entryPoints: [join(root, "src", "cli.ts")],
-  outfile: join(out, "cli.mjs"),
+const common = {
   bundle: true,
   platform: "node",
   target: "node18",
@@ -44,7 +45,10 @@ await build({
       "const __dirname = __bgpmeshPath(new URL('.', import.meta.url));",
     ].join("\n"),
   },
-});
+};
+await build({ ...common, entryPoints: [join(root, "src", "cli.ts")], outfile: join(out, "cli.mjs") });
+// `lab up` starts the lab's apt repository server as its own process, from the file beside the CLI's.
+await build({ ...common, entryPoints: [join(root, "src", "lab", "repo-server.ts")], outfile: join(out, "repo-server.js") });
 
 const members = ["dist/bundle/cli.mjs", "dist/agent/lib", "dist/agent/proto", "site.yml", "roles", "templates"];
 const tar = execFileSync(

@@ -8,6 +8,12 @@ export function cli(...args: string[]): Promise<RunResult> {
   return run(process.execPath, [projectFile("dist/cli.js"), ...args], { allowFailure: true, timeoutMs: 900_000 });
 }
 
+/** Runs the CLI as an installed package would: package.json's `bin` (the bundle), not dist/cli.js. */
+export function binCli(...args: string[]): Promise<RunResult> {
+  const bin = (JSON.parse(readFileSync(projectFile("package.json"), "utf8")) as { bin: Record<string, string> }).bin["bgpmesh-provision"]!;
+  return run(process.execPath, [projectFile(bin), ...args], { allowFailure: true, timeoutMs: 900_000 });
+}
+
 export async function cliOk(...args: string[]): Promise<string> {
   const r = await cli(...args);
   if (r.code !== 0) throw new Error(`bgpmesh-provision ${args.join(" ")} exited ${r.code}:\n${r.stderr}${r.stdout}`);
