@@ -3,15 +3,14 @@ import { parse } from "yaml";
 import { run, type RunResult } from "../../src/util/exec.js";
 import { projectFile } from "../../src/util/project.js";
 
-/** Runs the built CLI exactly as a user would (npm test builds it first). */
+/**
+ * Runs the built CLI exactly as a user would: package.json's `bin`, the bundle an installed package
+ * runs (npm test builds it first). It also starts in 0.36 s where dist/cli.js takes 0.6 s, and the
+ * e2e files run it more than a hundred times.
+ */
+const BIN = projectFile((JSON.parse(readFileSync(projectFile("package.json"), "utf8")) as { bin: Record<string, string> }).bin["bgpmesh-provision"]!);
 export function cli(...args: string[]): Promise<RunResult> {
-  return run(process.execPath, [projectFile("dist/cli.js"), ...args], { allowFailure: true, timeoutMs: 900_000 });
-}
-
-/** Runs the CLI as an installed package would: package.json's `bin` (the bundle), not dist/cli.js. */
-export function binCli(...args: string[]): Promise<RunResult> {
-  const bin = (JSON.parse(readFileSync(projectFile("package.json"), "utf8")) as { bin: Record<string, string> }).bin["bgpmesh-provision"]!;
-  return run(process.execPath, [projectFile(bin), ...args], { allowFailure: true, timeoutMs: 900_000 });
+  return run(process.execPath, [BIN, ...args], { allowFailure: true, timeoutMs: 900_000 });
 }
 
 export async function cliOk(...args: string[]): Promise<string> {
