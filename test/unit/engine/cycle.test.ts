@@ -12,6 +12,7 @@ import { hasChanges, planHost } from "../../../src/engine/plan.js";
 import { FACTS_SCRIPT } from "../../../src/engine/facts.js";
 import { probeScript } from "../../../src/engine/probe-script.js";
 import { run } from "../../../src/util/exec.js";
+import { ENABLED } from "../../../src/resources/service.js";
 
 let dir: string;
 const origin = { where: "roles/t/role.yml:1" };
@@ -322,13 +323,30 @@ describe("systemd's unit reloads in a first apply", () => {
       handlers: [],
     };
     const plan = planHost(d, { hostname: "h", systemd: true, pendingHandlers: [], serialHandlers: {}, lines: { 1: missing, 2: missing, 4: missing } }, noSecret);
+    const ifNotEnabled = (u: string) => `case "$(systemctl is-enabled ${u} 2>/dev/null)" in ${[...ENABLED].join("|")}) ;; *) systemctl enable --no-reload ${u} >&2 ;; esac`;
     expect(plan.actions.filter((a) => a.kind === "service").map((a) => a.script)).toEqual([
-      "systemctl daemon-reload && systemctl enable --no-reload a.service >&2",
+      `systemctl daemon-reload && ${ifNotEnabled("a.service")}`,
       "systemctl start a.service",
-      "systemctl enable --no-reload b.service >&2",
+      ifNotEnabled("b.service"),
       "systemctl start b.service",
-      "systemctl daemon-reload && systemctl enable --no-reload c.service >&2",
+      `systemctl daemon-reload && ${ifNotEnabled("c.service")}`,
       "systemctl start c.service",
     ]);
+  });
+
+  it("enables a unit its package brought only if the install did not enable it, and a unit seen disabled at once", async () => {
+    const d: DesiredHost = { host: "h", roles: ["t"], resources: [{ kind: "package", names: ["pkg"], origin }, svc("a")], handlers: [] };
+    const enable = planHost(d, { hostname: "h", systemd: true, pendingHandlers: [], serialHandlers: {}, lines: { 1: missing } }, noSecret).actions.find((a) => a.change === "enable")!;
+    // systemctl as the host would answer, logging each call.
+    const log = async (state: string) => {
+      const r = await run("sh", ["-c", `systemctl() { echo "systemctl $*" >> "$LOG"; [ "$1" != is-enabled ] || echo ${state}; }\n${enable.script}`], { env: { ...process.env, LOG: join(dir, `log-${state}`) } });
+      expect(r.code).toBe(0);
+      return readFileSync(join(dir, `log-${state}`), "utf8").trim().split("\n");
+    };
+    expect(await log("enabled")).toEqual(["systemctl daemon-reload", "systemctl is-enabled a.service"]);
+    expect(await log("disabled")).toEqual(["systemctl daemon-reload", "systemctl is-enabled a.service", "systemctl enable --no-reload a.service"]);
+    const seen = [["LoadState=loaded"], ["ActiveState=active"], ["UnitFileState=disabled"]];
+    const known = planHost(d, { hostname: "h", systemd: true, pendingHandlers: [], serialHandlers: {}, lines: { 1: seen } }, noSecret).actions.find((a) => a.change === "enable")!;
+    expect(known.script).toBe("systemctl enable --no-reload a.service >&2");
   });
 });
