@@ -37,6 +37,8 @@ export interface HostRunOptions {
   /** named in the lock's owner file, for whoever has to wait */
   runKind: "push" | "pull";
   beforeApply?: (plan: HostPlan) => void;
+  /** the hosts of earlier plays still running, and when they are done: this host's changes wait for them (run.ts) */
+  earlierPlays?: () => { pending: number; done: Promise<unknown> };
   /** signs a host's certificate request with the mesh CA (push only) */
   sign?: (spec: SignSpec, csrPem: string) => Promise<string>;
   /** the step the host has started, as the recap names it ("install packages …", "handler …") */
@@ -130,6 +132,13 @@ export async function runHost(
       // An apply with nothing to change is still the last run that reached the host.
       await session.end(opts.apply && !stale ? `${recordScript(runRecord(opts), "ok")}\n` : undefined);
       return finish(stale ? { status: "stale", error: stale } : { status: "ok" });
+    }
+    const earlier = opts.earlierPlays?.();
+    if (earlier?.pending) {
+      const wait = stopwatch();
+      opts.progress(host, `waiting for ${earlier.pending} host(s) of earlier plays to finish before applying`);
+      await earlier.done;
+      opts.progress(host, `the hosts of earlier plays are done (waited ${wait().toFixed(1)}s)`);
     }
     opts.beforeApply?.(plan);
     opts.progress(host, `applying ${plan.actions.length} change(s), ${plan.handlers.length} handler(s)`);
