@@ -9,7 +9,8 @@ import { tmpdir } from "node:os";
 import { join } from "node:path";
 
 const root = new URL("..", import.meta.url).pathname;
-const CLI = join(root, "dist/cli.js");
+// The CLI as an installed package runs it: package.json's bin (the bundle).
+const CLI = join(root, JSON.parse(readFileSync(join(root, "package.json"), "utf8")).bin["bgpmesh-provision"]);
 const SITE = join(root, "test/fixtures/e2e-project/site.yml");
 const RUNS = Number(process.env.RUNS ?? 7);
 const LAB = "bench-apply";

@@ -9,12 +9,13 @@
 // Ansible's apt module needs) on the Ansible lab's hosts from the lab's repository, before timing.
 // KEEP=1 leaves both labs up.
 import { execFileSync, spawnSync } from "node:child_process";
-import { existsSync, mkdirSync, mkdtempSync, readdirSync, rmSync, writeFileSync } from "node:fs";
+import { existsSync, mkdirSync, mkdtempSync, readdirSync, readFileSync, rmSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join, resolve } from "node:path";
 
 const root = new URL("..", import.meta.url).pathname;
-const CLI = join(root, "dist/cli.js");
+// The CLI as an installed package runs it: package.json's bin (the bundle).
+const CLI = join(root, JSON.parse(readFileSync(join(root, "package.json"), "utf8")).bin["bgpmesh-provision"]);
 const ANCHOR = resolve(process.env.ANSIBLE_ANCHOR ?? join(root, "../shared/anchors/ansible"));
 const HOSTS = Number(process.env.HOSTS ?? 3);
 const RUNS = Number(process.env.RUNS ?? 5);
