@@ -1,5 +1,6 @@
 // Bundles the CLI for pull mode, where it runs on a node under the node's Debian nodejs (18), and as
-// the package's entry point (package.json `bin`): one file loads faster than the 474 files that `dist/cli.js --help` opens.
+// the package's entry point (package.json `bin`): one file loads faster than the 474 files that
+// `dist/cli.js --help` opens.
 //
 //   dist/bundle/cli.mjs                 the whole CLI (src/cli.ts and its packages) in one ES module:
 //                                     also the package's `bin`, which starts in about half the time
