@@ -50,19 +50,20 @@ describe("the run's rolling slots", () => {
     const take = rollingTurns();
     const inside = new Map<string, number>();
     const most = new Map<string, number>();
+    let both = 0;
     const turn = (handler: string) =>
       take({ handler, hosts: 1, jitterMs: 0 }, "h", async () => {
         inside.set(handler, (inside.get(handler) ?? 0) + 1);
         most.set(handler, Math.max(most.get(handler) ?? 0, inside.get(handler)!));
+        both = Math.max(both, [...inside.values()].reduce((x, y) => x + y, 0));
         await sleep(10);
         inside.set(handler, inside.get(handler)! - 1);
         return { value: undefined, ok: true };
       });
-    const t = Date.now();
     await Promise.all([turn("a"), turn("b"), turn("a"), turn("b")]);
     expect([...most.values()]).toEqual([1, 1]);
-    // a's and b's turns overlap: two rounds, not four
-    expect(Date.now() - t).toBeLessThan(40);
+    // a's and b's turns overlap (counted, not timed: a timed bound failed under CI load, 45 ms for 40)
+    expect(both).toBe(2);
   });
 
   it("delays each host by its random share of the jitter before it takes a slot", async () => {
