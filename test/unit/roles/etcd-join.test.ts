@@ -1,0 +1,128 @@
+// The shipped etcd-join.sh, rendered for a 3-member cluster and run against a stand-in etcdctl that
+// prints a given `member list` and logs every call: which members it removes and adds again.
+// The case that matters most: a member that starts last in a bootstrap finds the others already
+// answering, and must join them as it is, not remove itself (that left the cluster "unhealthy" and
+// the member out of it).
+import { execFile } from "node:child_process";
+import { chmodSync, existsSync, mkdirSync, readFileSync, writeFileSync } from "node:fs";
+import { join } from "node:path";
+import { promisify } from "node:util";
+import { beforeEach, describe, expect, it } from "vitest";
+import { loadInventory } from "../../../src/inventory/index.js";
+import { desiredState, loadProject } from "../../../src/roles/index.js";
+import { writeTree } from "../inventory/helpers.js";
+
+const run = promisify(execFile);
+const PEER = (n: number) => `https://192.0.2.${n}:2380`;
+const CLIENT = (n: number) => `https://192.0.2.${n}:2379`;
+
+let dir: string;
+let script: string;
+
+async function renderJoin(work: string): Promise<string> {
+  const inv = `all:
+  vars:
+    etcd_data_dir: ${work}/data
+    etcd_join_file: ${work}/etcd-join
+  children:
+    etcd:
+      hosts:
+        n1: { ansible_host: 192.0.2.1 }
+        n2: { ansible_host: 192.0.2.2 }
+        n3: { ansible_host: 192.0.2.3 }
+    mesh:
+      hosts:
+        n1:
+`;
+  const tree = await writeTree({ "site.yml": "- hosts: etcd\n  roles: [pki, etcd]\n", "inventory.yml": inv });
+  const project = await loadProject(`${tree}/site.yml`);
+  const host = desiredState(project, await loadInventory(`${tree}/inventory.yml`), "n1");
+  const r = host.resources.find((x) => x.kind === "file" && x.path === "/usr/local/lib/bgpmesh/etcd-join.sh");
+  if (!r || r.kind !== "file") throw new Error("no etcd-join.sh in the etcd role");
+  return String(r.content);
+}
+
+beforeEach(async () => {
+  dir = await writeTree({});
+  mkdirSync(join(dir, "bin"));
+  // The stand-in: `member list` prints $LIST (or fails when it is "down"); every call is logged.
+  const etcdctl = join(dir, "bin", "etcdctl");
+  writeFileSync(
+    etcdctl,
+    `#!/bin/sh
+for a in "$@"; do case "$a" in --*) ;; *) set -- "$@" "$a" ;; esac; shift; done
+echo "$*" >> "${dir}/calls"
+case "$1 $2" in
+"member list") [ "$LIST" = down ] && exit 1; printf '%s\\n' "$LIST" ;;
+"member add") printf 'Member 1 added\\nETCD_NAME="n1"\\nETCD_INITIAL_CLUSTER="n1=${PEER(1)},n2=${PEER(2)},n3=${PEER(3)}"\\nETCD_INITIAL_CLUSTER_STATE="existing"\\n' ;;
+esac
+`,
+  );
+  chmodSync(etcdctl, 0o755);
+  script = join(dir, "etcd-join.sh");
+  writeFileSync(script, await renderJoin(dir));
+  chmodSync(script, 0o755);
+});
+
+async function joinSh(arg: "check" | "apply", list: string): Promise<{ code: number; calls: string[]; stderr: string }> {
+  const env = { ...process.env, PATH: `${dir}/bin:${process.env.PATH}`, LIST: list };
+  let code = 0;
+  let stderr = "";
+  try {
+    stderr = (await run(script, [arg], { env })).stderr;
+  } catch (e) {
+    const x = e as { code: number; stderr: string };
+    code = x.code;
+    stderr = x.stderr;
+  }
+  const calls = existsSync(join(dir, "calls")) ? readFileSync(join(dir, "calls"), "utf8").trim().split("\n") : [];
+  return { code, calls, stderr };
+}
+
+const line = (id: string, n: number, started: boolean) =>
+  started ? `${id}, started, n${n}, ${PEER(n)}, ${CLIENT(n)}, false` : `${id}, unstarted, , ${PEER(n)}, , false`;
+const othersUp = (self: string | undefined) => [self, line("b2", 2, true), line("c3", 3, true)].filter(Boolean).join("\n");
+
+describe("etcd-join.sh (etcd role)", () => {
+  it("a member starting last in a bootstrap (listed unstarted) has nothing to do: check passes, apply removes and adds nothing", async () => {
+    const list = othersUp(line("a1", 1, false));
+    expect((await joinSh("check", list)).code).toBe(0);
+    const r = await joinSh("apply", list);
+    expect(r.code).toBe(0);
+    expect(r.calls.filter((c) => !c.startsWith("member list"))).toEqual([]);
+    expect(existsSync(join(dir, "etcd-join"))).toBe(false);
+  });
+
+  it("a member that started before and lost its data is removed and added again, with the join settings written", async () => {
+    const list = othersUp(line("a1", 1, true));
+    expect((await joinSh("check", list)).code).toBe(1);
+    const r = await joinSh("apply", list);
+    expect(r.code, r.stderr).toBe(0);
+    expect(r.calls.filter((c) => !c.startsWith("member list"))).toEqual(["member remove a1", `member add n1`]);
+    expect(readFileSync(join(dir, "etcd-join"), "utf8")).toBe(
+      `ETCD_INITIAL_CLUSTER="n1=${PEER(1)},n2=${PEER(2)},n3=${PEER(3)}"\nETCD_INITIAL_CLUSTER_STATE="existing"\n`,
+    );
+  });
+
+  it("a member the cluster no longer lists is added, nothing removed", async () => {
+    const list = othersUp(undefined);
+    expect((await joinSh("check", list)).code).toBe(1);
+    const r = await joinSh("apply", list);
+    expect(r.calls.filter((c) => !c.startsWith("member list"))).toEqual(["member add n1"]);
+  });
+
+  it("when no other member answers, the member bootstraps: a join file left from an earlier cluster fails check and apply removes it", async () => {
+    expect((await joinSh("check", "down")).code).toBe(0);
+    writeFileSync(join(dir, "etcd-join"), 'ETCD_INITIAL_CLUSTER_STATE="existing"\n');
+    expect((await joinSh("check", "down")).code).toBe(1);
+    expect((await joinSh("apply", "down")).code).toBe(0);
+    expect(existsSync(join(dir, "etcd-join"))).toBe(false);
+  });
+
+  it("a member with its write-ahead log asks no one", async () => {
+    mkdirSync(join(dir, "data", "member", "wal"), { recursive: true });
+    writeFileSync(join(dir, "data", "member", "wal", "0.wal"), "");
+    expect((await joinSh("check", othersUp(line("a1", 1, true)))).code).toBe(0);
+    expect((await joinSh("apply", othersUp(line("a1", 1, true)))).calls).toEqual([]);
+  });
+});
