@@ -78,7 +78,20 @@ describe("the node agent", () => {
     await new Promise((res) => setTimeout(res, 6000));
     expect(await sshOk(lab, "node3", "systemctl is-active bgpmesh-agent")).toBe("active\n");
     expect(await kept()).toBe(keptBefore + 1);
-    for (const h of ["node1", "node2"] as const) expectSameSessions(await since(h), before[h]);
+    // For the log if a session restarted (it did once in ten runs, the cause not found): what each
+    // side's BIRD says of the session and what the agents did around the restart.
+    const unrestarted = async (h: string, was: string[]) => {
+      try {
+        expectSameSessions(await since(h), was);
+      } catch (e) {
+        for (const x of ["node1", "node2", "node3"]) {
+          const q = x === "node3" ? "birdc show protocols all peer_node1" : "birdc show protocols all peer_node3";
+          console.log(`${x}:\n${(await ssh(lab, x, `${q}; journalctl -o short-precise --no-pager --since -2min -u bgpmesh-agent -u tinc@bgpmesh -u bird | tail -40`)).stdout}`);
+        }
+        throw e;
+      }
+    };
+    for (const h of ["node1", "node2"] as const) await unrestarted(h, before[h]);
 
     // An apply that changes every agent's config restarts every agent (the `restart agent`
     // handler): no session anywhere restarts. The next apply puts the TTL back, restarting them again.
@@ -90,7 +103,7 @@ describe("the node agent", () => {
       const hosts = JSON.parse(readFileSync(report, "utf8")).hosts as { host: string; applied: string[] }[];
       for (const h of hosts) expect(h.applied, h.host).toContain("handler restart agent");
     }
-    for (const h of ["node1", "node2", "node3"] as const) expectSameSessions(await since(h), all[h]);
+    for (const h of ["node1", "node2", "node3"] as const) await unrestarted(h, all[h]);
 
     await sshOk(lab, "node3", "systemctl stop bgpmesh-agent");
     const t = Date.now();
