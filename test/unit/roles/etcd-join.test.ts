@@ -6,15 +6,19 @@
 import { execFile } from "node:child_process";
 import { chmodSync, existsSync, mkdirSync, readFileSync, writeFileSync } from "node:fs";
 import { join } from "node:path";
+import { createServer, type AddressInfo, type Server } from "node:net";
 import { promisify } from "node:util";
-import { beforeEach, describe, expect, it } from "vitest";
+import { afterEach, beforeEach, describe, expect, it } from "vitest";
 import { loadInventory } from "../../../src/inventory/index.js";
 import { desiredState, loadProject } from "../../../src/roles/index.js";
 import { writeTree } from "../inventory/helpers.js";
 
 const run = promisify(execFile);
-const PEER = (n: number) => `https://192.0.2.${n}:2380`;
-const CLIENT = (n: number) => `https://192.0.2.${n}:2379`;
+// The other members' client port: a real listener (the script asks only when one takes a connection).
+let clients: Server;
+let clientPort: number;
+const PEER = (n: number) => `https://127.0.0.${n}:2380`;
+const CLIENT = (n: number) => `https://127.0.0.${n}:${clientPort}`;
 
 let dir: string;
 let script: string;
@@ -24,6 +28,7 @@ async function renderJoin(work: string): Promise<string> {
   vars:
     etcd_data_dir: ${work}/data
     etcd_join_file: ${work}/etcd-join
+    etcd_client_port: ${clientPort}
   children:
     etcd:
       hosts:
@@ -39,10 +44,14 @@ async function renderJoin(work: string): Promise<string> {
   const host = desiredState(project, await loadInventory(`${tree}/inventory.yml`), "n1");
   const r = host.resources.find((x) => x.kind === "file" && x.path === "/usr/local/lib/bgpmesh/etcd-join.sh");
   if (!r || r.kind !== "file") throw new Error("no etcd-join.sh in the etcd role");
-  return String(r.content);
+  // Moved onto loopback, where the test's listener is (the inventory rightly refuses loopback for a mesh host).
+  return String(r.content).replaceAll("192.0.2.", "127.0.0.");
 }
 
 beforeEach(async () => {
+  clients = createServer((c) => c.destroy());
+  await new Promise<void>((res) => clients.listen(0, "0.0.0.0", res));
+  clientPort = (clients.address() as AddressInfo).port;
   dir = await writeTree({});
   mkdirSync(join(dir, "bin"));
   // The stand-in: `member list` prints $LIST (or fails when it is "down"); every call is logged.
@@ -63,6 +72,8 @@ esac
   writeFileSync(script, await renderJoin(dir));
   chmodSync(script, 0o755);
 });
+
+afterEach(() => new Promise<void>((res) => clients.close(() => res())));
 
 async function joinSh(arg: "check" | "apply", list: string): Promise<{ code: number; calls: string[]; stderr: string }> {
   const env = { ...process.env, PATH: `${dir}/bin:${process.env.PATH}`, LIST: list };
@@ -117,6 +128,16 @@ describe("etcd-join.sh (etcd role)", () => {
     expect((await joinSh("check", "down")).code).toBe(1);
     expect((await joinSh("apply", "down")).code).toBe(0);
     expect(existsSync(join(dir, "etcd-join"))).toBe(false);
+  });
+
+  it("while no other member listens on its client port (a cluster being bootstrapped), no one is asked: etcdctl would wait out its 5 s timeout", async () => {
+    await new Promise<void>((res) => clients.close(() => res()));
+    expect((await joinSh("check", othersUp(line("a1", 1, true)))).code).toBe(0);
+    const r = await joinSh("apply", othersUp(line("a1", 1, true)));
+    expect(r.code).toBe(0);
+    expect(r.calls).toEqual([]);
+    expect(r.stderr).toContain("no other etcd member answers");
+    clients = createServer();
   });
 
   it("a member with its write-ahead log asks no one", async () => {
