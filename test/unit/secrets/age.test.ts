@@ -1,11 +1,11 @@
 import { describe, expect, it } from "vitest";
 import { decryptText, DecryptError, encryptText } from "../../../src/secrets/age.js";
-import { KEY, OTHER_KEY } from "./helpers.js";
+import { AGE_TESTS, KEY, OTHER_KEY } from "./helpers.js";
 
 const PLAIN = "bgp_password: hunter2-LEAK\n";
 const bytes = (t: string) => new TextEncoder().encode(t);
 
-describe("age encryption", () => {
+describe("age encryption", AGE_TESTS, () => {
   it("round-trips text as ASCII armor that does not contain the plaintext", async () => {
     const armored = await encryptText(PLAIN, KEY);
     expect(armored).toMatch(/^-----BEGIN AGE ENCRYPTED FILE-----\n[A-Za-z0-9+/=\n]+-----END AGE ENCRYPTED FILE-----\n$/);

@@ -5,7 +5,7 @@ import { describe, expect, it, onTestFinished } from "vitest";
 import { secretsCommand } from "../../../src/commands/secrets.js";
 import { loadInventory, resolveHostVars, Secret, varValues } from "../../../src/inventory/index.js";
 import { decryptText } from "../../../src/secrets/age.js";
-import { KEY, meshInventory, OTHER_KEY, writeEncrypted, writeKeyFile, writeTree } from "./helpers.js";
+import { AGE_TESTS, KEY, meshInventory, OTHER_KEY, writeEncrypted, writeKeyFile, writeTree } from "./helpers.js";
 
 const ENC = "group_vars/all/secrets.yml.age";
 
@@ -35,9 +35,7 @@ async function editor(dir: string, text?: string): Promise<{ env: NodeJS.Process
 
 const decrypted = async (file: string, key = KEY) => decryptText(await readFile(file), key);
 
-// Each age operation runs scrypt (about a second of CPU here): a test doing several of them takes 4–5 s
-// alone, and twice that on a loaded 2-core machine, so the guard is well above vitest's 5 s default.
-describe("secrets command", { timeout: 30_000 }, () => {
+describe("secrets command", AGE_TESTS, () => {
   it("create --stdin writes an encrypted file the inventory loads, and view prints it", async () => {
     const dir = await meshInventory();
     const env = { BGPMESH_SECRETS_KEY: KEY };

@@ -3,12 +3,13 @@ import { describe, expect, it } from "vitest";
 import { armor } from "age-encryption";
 import { loadInventory, resolveHostVars, Secret, varValues } from "../../../src/inventory/index.js";
 import { decryptText } from "../../../src/secrets/age.js";
+import { AGE_TESTS } from "./helpers.js";
 
 const FIXTURE = "test/fixtures/secrets/basic";
 const FIXTURE_KEY = "fixture-key-NOT-A-SECRET";
 
 // A file written once and kept: a library upgrade that could no longer read existing files fails here.
-describe("the committed encrypted fixture", () => {
+describe("the committed encrypted fixture", AGE_TESTS, () => {
   it("loads with its key, values as Secrets", async () => {
     const inv = await loadInventory(`${FIXTURE}/inventory.yml`, { env: { BGPMESH_SECRETS_KEY: FIXTURE_KEY } });
     const v = varValues(resolveHostVars(inv, "node2"));

@@ -7,6 +7,13 @@ export { inventoryError, writeTree } from "../inventory/helpers.js";
 
 /** Test keys: random-looking, and each distinct, so a test that mixes them up fails. */
 export const KEY = "k3y-for-unit-tests-Zm9vYmFyYmF6";
+
+/**
+ * For a describe of tests that encrypt or decrypt: each age operation runs scrypt (0.2 s of CPU
+ * here), a test doing several takes about 2 s alone, and over 5 s (vitest's default) on a 2-core
+ * machine running the other unit files beside it (a CI run failed so).
+ */
+export const AGE_TESTS = { timeout: 30_000 };
 export const OTHER_KEY = "an0ther-key-for-unit-tests-cXV4";
 
 /** Writes an encrypted file (path relative to dir) holding `plain`. */

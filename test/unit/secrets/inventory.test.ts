@@ -14,7 +14,7 @@ import {
   varValues,
 } from "../../../src/inventory/index.js";
 import { useSecretsKeyFile } from "../../../src/secrets/key.js";
-import { inventoryError, KEY, meshInventory, OTHER_KEY, writeEncrypted, writeKeyFile } from "./helpers.js";
+import { AGE_TESTS, inventoryError, KEY, meshInventory, OTHER_KEY, writeEncrypted, writeKeyFile } from "./helpers.js";
 
 const SECRETS = `# encrypted vars
 bgp_password: hunter2-LEAK
@@ -34,7 +34,7 @@ async function withSecrets(files: Record<string, string> = {}, plain = SECRETS) 
 
 const reveal = (v: unknown) => (v as Secret).reveal();
 
-describe("encrypted vars files", () => {
+describe("encrypted vars files", AGE_TESTS, () => {
   afterEach(() => {
     useSecretsKeyFile(undefined);
     vi.unstubAllEnvs();

@@ -1,6 +1,6 @@
 import { afterEach, describe, expect, it } from "vitest";
 import { secretsKey, SecretsKeyError, useSecretsKeyFile } from "../../../src/secrets/key.js";
-import { KEY, OTHER_KEY, writeKeyFile, writeTree } from "./helpers.js";
+import { AGE_TESTS, KEY, OTHER_KEY, writeKeyFile, writeTree } from "./helpers.js";
 
 const problem = (run: () => unknown) => {
   try {
@@ -12,7 +12,7 @@ const problem = (run: () => unknown) => {
   throw new Error("no error");
 };
 
-describe("secrets key", () => {
+describe("secrets key", AGE_TESTS, () => {
   afterEach(() => useSecretsKeyFile(undefined));
 
   it("is undefined when nothing is configured, so plain inventories need no key", () => {

@@ -7,9 +7,9 @@ import { pullCommand } from "../../../src/commands/pull.js";
 import { statusCommand } from "../../../src/commands/status.js";
 import { verifyCommand } from "../../../src/commands/verify.js";
 import { secretsKey, useSecretsKeyFile } from "../../../src/secrets/key.js";
-import { KEY, writeKeyFile, writeTree } from "./helpers.js";
+import { AGE_TESTS, KEY, writeKeyFile, writeTree } from "./helpers.js";
 
-describe("--secrets-key-file", () => {
+describe("--secrets-key-file", AGE_TESTS, () => {
   afterEach(() => useSecretsKeyFile(undefined));
 
   it.each([
