@@ -26,18 +26,8 @@ export const commandKind: ResourceKind<CommandResource, boolean> = {
     if (r.creates) checks.push(`[ -e ${shellQuote(r.creates)} ]`);
     if (r.unless) checks.push(`( ${r.unless} ) >/dev/null 2>&1 </dev/null`);
     if (checks.length === 0) return "";
-    const line = `if ${checks.join(" || ")}; then printf 'R\\t${i}\\t1\\n'; else printf 'R\\t${i}\\t0\\n'; fi`;
-    return r.unless ? `if command_guard_dir; then ( ${line} ) > "$_cg/${i}" & else ${line}; fi` : line;
+    return `if ${checks.join(" || ")}; then printf 'R\\t${i}\\t1\\n'; else printf 'R\\t${i}\\t0\\n'; fi`;
   },
-  // An `unless` guard runs beside the rest of the probe: the etcd member's users-and-rights check
-  // alone took 0.22 s, half of that host's probe and the longest part of a no-change run. Guards
-  // only read. Each writes its line to a file of its own, printed once all are done: written
-  // straight to the probe's output, a line could land inside another command's (sha256sum's, a
-  // diff's base64) where stdio cut it at a buffer's end. With no temp dir it runs in line, as before.
-  probeFunctions: String.raw`_cg=
-command_guard_dir() { [ -n "$_cg" ] || _cg=$(mktemp -d 2>/dev/null) || _cg=; [ -n "$_cg" ]; }
-command_guard_flush() { [ -n "$_cg" ] || return 0; wait; cat "$_cg"/* 2>/dev/null; rm -rf "$_cg"; }`,
-  probeFlush: "command_guard_flush",
   read: (lines) => lines.some(([done]) => done === "1"),
   plan(r, done) {
     if (done) return [];

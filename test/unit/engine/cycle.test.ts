@@ -199,30 +199,6 @@ describe("probe → plan → apply", () => {
     const plan = planHost(d, await probe(d), noSecret);
     expect(plan.actions).toEqual([]);
   });
-
-  it("runs `unless` checks at once, beside the rest of the probe, and leaves no temp file", async () => {
-    // Each check succeeds only if it sees the other's mark: run one after the other, the first
-    // would give up (timeout 10) and the plan would run its command.
-    const meet = (mine: string, other: string) => `touch ${dir}/${mine}; timeout 10 sh -c 'until [ -e ${dir}/${other} ]; do sleep 0.05; done'`;
-    const big = file(`${dir}/big.conf`, "new\n");
-    writeFileSync(big.path, "x".repeat(20_000) + "\n");
-    const d = host([
-      { kind: "command", name: "a", run: "false", unless: meet("a", "b"), notify: [], origin },
-      big,
-      { kind: "command", name: "b", run: "false", unless: meet("b", "a"), notify: [], origin },
-      { kind: "command", name: "c", run: "true", unless: "false", notify: [], origin },
-    ]);
-    const tmp = mkdtempSync(join(tmpdir(), "guards-"));
-    const r = await run("sh", ["-c", FACTS_SCRIPT + "\n" + probeScript(d, journal())], { env: { ...process.env, TMPDIR: tmp } });
-    const plan = planHost(d, parseProbe(r.stdout), noSecret);
-    expect(plan.actions.map((a) => `${a.target} ${a.change}`)).toEqual([`file ${dir}/big.conf update`, "command c run"]);
-    // The file's old content came whole (the diff), the checks' lines beside it, not inside it.
-    expect(r.stdout.split("\n").filter((l) => l.startsWith("R\t")).map((l) => l.split("\t").slice(0, 3).join(" "))).toEqual(
-      expect.arrayContaining(["R 0 1", "R 2 1", "R 3 0"]),
-    );
-    expect(readdirSync(tmp)).toEqual([]);
-    rmSync(tmp, { recursive: true });
-  });
 });
 
 describe("the last-run record a host keeps for `status`", () => {
