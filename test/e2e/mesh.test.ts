@@ -7,6 +7,7 @@ import { readFileSync, writeFileSync } from "node:fs";
 import { join } from "node:path";
 import { describe, expect, it } from "vitest";
 import type { RunResult } from "../../src/util/exec.js";
+import { sleep, waitFor } from "../../src/util/time.js";
 import { cli, cliOk, ssh, sshOk, type LabInfo } from "../helpers/cli.js";
 import { labPerFile } from "../helpers/lab-per-file.js";
 import { meshInventory } from "../helpers/mesh-inventory.js";
@@ -48,22 +49,15 @@ const three = ["node1", "node2", "node3"];
 // As the host itself: the etcd_client role's settings (its certificate, the cluster's endpoints).
 const etcdctl = (args: string) => `set -a; . /etc/bgpmesh/etcd.env; set +a; etcdctl ${args}`;
 
-const sleep = (ms: number) => new Promise((res) => setTimeout(res, ms));
-
 /** Stops `host`'s package install (SIGSTOP) once it starts, until the `others` run etcd with their log. */
 async function lastToStart(host: string, others: string[]): Promise<void> {
-  for (let i = 0; (await ssh(lab, host, "pgrep -x apt-get")).code !== 0; i++) {
-    if (i > 600) throw new Error(`${host}: no apt-get seen within 150 s of the apply's start`);
-    await sleep(250);
-  }
+  await waitFor(`apt-get on ${host}`, 150_000, async () => ((await ssh(lab, host, "pgrep -x apt-get")).code === 0 || undefined), 250);
   await ssh(lab, host, "pkill -STOP -x apt-get; pkill -STOP -x dpkg");
   try {
-    for (let i = 0; ; i++) {
+    await waitFor(`an etcd log on ${others.join(" and ")} while ${host} was held`, 240_000, async () => {
       const logs = await Promise.all(others.map((h) => ssh(lab, h, "ls /var/lib/etcd/bgpmesh/member/wal/*.wal")));
-      if (logs.every((l) => l.code === 0)) break;
-      if (i > 480) throw new Error(`${others.join(", ")}: no etcd log within 240 s while ${host} was held`);
-      await sleep(500);
-    }
+      return logs.every((l) => l.code === 0) || undefined;
+    }, 500);
     // The two need a few seconds to elect a leader and answer.
     await sleep(5000);
   } finally {

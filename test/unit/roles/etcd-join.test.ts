@@ -3,17 +3,15 @@
 // The case that matters most: a member that starts last in a bootstrap finds the others already
 // answering, and must join them as it is, not remove itself (that left the cluster "unhealthy" and
 // the member out of it).
-import { execFile } from "node:child_process";
 import { chmodSync, existsSync, mkdirSync, readFileSync, writeFileSync } from "node:fs";
 import { join } from "node:path";
 import { createServer, type AddressInfo, type Server } from "node:net";
-import { promisify } from "node:util";
 import { afterEach, beforeEach, describe, expect, it } from "vitest";
 import { loadInventory } from "../../../src/inventory/index.js";
 import { desiredState, loadProject } from "../../../src/roles/index.js";
+import { run } from "../../../src/util/exec.js";
 import { writeTree } from "../inventory/helpers.js";
 
-const run = promisify(execFile);
 // The other members' client port: a real listener (the script asks only when one takes a connection).
 let clients: Server;
 let clientPort: number;
@@ -77,15 +75,7 @@ afterEach(() => new Promise<void>((res) => clients.close(() => res())));
 
 async function joinSh(arg: "check" | "apply", list: string): Promise<{ code: number; calls: string[]; stderr: string }> {
   const env = { ...process.env, PATH: `${dir}/bin:${process.env.PATH}`, LIST: list };
-  let code = 0;
-  let stderr = "";
-  try {
-    stderr = (await run(script, [arg], { env })).stderr;
-  } catch (e) {
-    const x = e as { code: number; stderr: string };
-    code = x.code;
-    stderr = x.stderr;
-  }
+  const { code, stderr } = await run(script, [arg], { env, allowFailure: true });
   const calls = existsSync(join(dir, "calls")) ? readFileSync(join(dir, "calls"), "utf8").trim().split("\n") : [];
   return { code, calls, stderr };
 }
