@@ -35,6 +35,11 @@ export interface PlanContext {
      */
     sinceReload: { installs: boolean; unitFiles: boolean };
   };
+  /**
+   * systemd units that resources of this host start themselves (a service with `state: started`),
+   * wherever they are in its list: a package this run installs must not start them first
+   */
+  startsItself: ReadonlySet<string>;
   /** true when `text` contains a secret value */
   hasSecret: (text: string) => boolean;
   /** the time the plan is made for (certificate expiry) */
@@ -68,6 +73,8 @@ export interface ResourceKind<R extends Resource = Resource, F = unknown> {
   merge?(all: R[]): R;
   /** What later resources of the host may count on once its steps have run. */
   effects?(r: R, steps: Step[]): { installs?: boolean; writes?: string[]; reloadsSystemd?: boolean };
+  /** The systemd units it starts itself (see PlanContext.startsItself). */
+  starts?(r: R): string[];
   /** The path it manages on the host: two resources on one path are an error unless `same` says they are one. */
   path?(r: R): string;
   same?(a: R, b: R): boolean;

@@ -23,6 +23,39 @@ const APT = [
   "-o Dpkg::Options::=--force-unsafe-io",
 ].join(" ");
 
+// Debian starts a packaged daemon as it installs it, with the package's default settings (etcd: a
+// single-node cluster of its own in /var/lib/etcd/default), and the run then restarts it with its
+// own. For the units this host's roles start themselves, the install has invoke-rc.d and
+// deb-systemd-invoke leave them stopped (policy-rc.d, exit 101): each starts once, later in the
+// run, with its final configuration. Other daemons start as Debian does. The policy file is written
+// only where there is none (an image's own policy stays in force) or where one of ours was left
+// behind; it is removed when the install ends, and answers "no" only while the apply's shell ($$)
+// runs, so one left behind by a killed apply denies nothing.
+const POLICY = "/usr/sbin/policy-rc.d";
+const POLICY_MARK = "# bgpmesh-provision: written for one apt install, removed after it (src/resources/package.ts)";
+
+export function holdStarts(units: readonly string[], policy = POLICY): string {
+  if (units.length === 0) return "";
+  // invoke-rc.d asks by init script name (etcd), deb-systemd-invoke by unit (etcd.service).
+  const names = [...new Set(units.flatMap((u) => [u, u.replace(/\.service$/, "")]))].sort();
+  const lines = [
+    "#!/bin/sh",
+    POLICY_MARK,
+    "case $1 in --quiet) shift ;; esac",
+    `case $1 in ${names.map(shellQuote).join("|")}) case $2 in stop) ;; *) exit 101 ;; esac ;; esac`,
+    "exit 0",
+  ];
+  return [
+    `if [ ! -e ${policy} ] || grep -qxF ${shellQuote(POLICY_MARK)} ${policy}; then`,
+    `  trap 'rm -f ${policy} ${policy}.tmp' EXIT`,
+    "  trap 'exit 1' HUP INT TERM",
+    // The pid test goes right after the marker: "$$" is expanded here, as the file is written.
+    `  printf '%s\\n' ${lines.slice(0, 2).map(shellQuote).join(" ")} "[ -d /proc/$$ ] || exit 0" ${lines.slice(2).map(shellQuote).join(" ")} > ${policy}.tmp`,
+    `  chmod 755 ${policy}.tmp && mv -f ${policy}.tmp ${policy}`,
+    "fi",
+  ].join("\n");
+}
+
 export const packageKind: ResourceKind<PackageResource, Facts> = {
   kind: "package",
   probe(r, i) {
@@ -33,7 +66,7 @@ export const packageKind: ResourceKind<PackageResource, Facts> = {
     // db:Status-Abbrev is "ii " for an installed package
     return Object.fromEntries(lines.map(([name, status, version]) => [name ?? "", { installed: (status ?? "").startsWith("ii"), version: version ?? "" }]));
   },
-  plan(r, facts) {
+  plan(r, facts, ctx) {
     const missing = r.names.filter((n) => !facts[n]?.installed);
     if (missing.length === 0) return [];
     return [
@@ -44,6 +77,7 @@ export const packageKind: ResourceKind<PackageResource, Facts> = {
         script: [
           "export DEBIAN_FRONTEND=noninteractive",
           `${APT} update >&2`,
+          ...[holdStarts([...ctx.startsItself])].filter(Boolean),
           `${APT} install --no-install-recommends ${missing.map(shellQuote).join(" ")} >&2`,
         ].join("\n"),
       },

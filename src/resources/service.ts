@@ -117,21 +117,20 @@ probe_unit_flush() {
       steps.push({ target, change: "disable", notify: r.notify, script: `systemctl disable --no-reload ${shellQuote(unit)} >&2` });
     }
     if (r.state === "started" && (missing || !RUNNING.has(st.active))) {
-      // The daemon's first start in this run, unless a package this run installs may have started
-      // it already (Debian starts a packaged daemon as it installs it, with its default settings):
-      // nothing is installed before it; or the unit is an instance of a template unit (`tinc@NET`:
-      // a package starts none); or it was unknown and this run writes its unit file (a unit of our
-      // own, such as the agent's: no package ships it). A role that writes a whole unit file for a
-      // daemon that a package of the same run ships would be taken for the last case, and lose
-      // the restart after the package's own start: the shipped roles write only drop-ins for those.
-      const first = !earlier.installs || /@[^.]+\./.test(unit) || (missing && unitFileWritten);
-      steps.push({ target, change: "start", notify: r.notify, script: `${once()}systemctl start ${shellQuote(unit)}`, ...(first && { firstStart: true as const }) });
+      // The daemon's first start: every change before this step is on disk, so a restart or reload
+      // those changes notified need not follow (engine/plan.ts). A package this run installs has not
+      // started it (package.ts keeps the units of startsItself stopped), unless the host's own
+      // policy-rc.d let it, or its package ignores policy-rc.d: after an install the step restarts,
+      // which starts a stopped unit and brings one started with the package's defaults to its own.
+      const verb = earlier.installs ? "restart" : "start";
+      steps.push({ target, change: "start", notify: r.notify, script: `${once()}systemctl ${verb} ${shellQuote(unit)}`, firstStart: true });
     }
     if (r.state === "stopped" && !missing && RUNNING.has(st.active)) {
       steps.push({ target, change: "stop", notify: r.notify, script: `systemctl stop ${shellQuote(unit)}` });
     }
     return steps;
   },
+  starts: (r) => (r.state === "started" ? [unitName(r.name)] : []),
   effects: (_r, steps) => ({ reloadsSystemd: steps.some((s) => s.script.startsWith("systemctl daemon-reload")) }),
 };
 

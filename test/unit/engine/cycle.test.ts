@@ -279,7 +279,8 @@ describe("a unit this run starts from stopped", () => {
 });
 
 describe("a first start after packages this run installs", () => {
-  // The package is missing, so the run installs it, and Debian may start its daemon as it does.
+  // The package is missing, so the run installs it; the install leaves the daemon stopped
+  // (held-starts.test.ts), and the run starts it once with its own configuration.
   const d = (unit: string, unitFile?: string): DesiredHost => ({
     host: "h",
     roles: ["t"],
@@ -293,10 +294,13 @@ describe("a first start after packages this run installs", () => {
   });
   const missingUnit = (at: number) => ({ hostname: "h", systemd: true, pendingHandlers: [], serialHandlers: {}, lines: { [at]: [["LoadState=not-found"], ["ActiveState=inactive"], ["UnitFileState="]] } });
 
-  it("keeps the restart of a packaged daemon, which the install may have started with its defaults", () => {
+  it("starts a packaged daemon once, by a restart in case its package started it anyway, and drops the handler's restart", () => {
     const plan = planHost(d("etcd"), missingUnit(2), noSecret);
-    expect(plan.actions.find((a) => a.change === "start")?.firstStart).toBeUndefined();
-    expect(plan.handlers.map((h) => h.name)).toEqual(["restart d"]);
+    const start = plan.actions.find((a) => a.change === "start")!;
+    expect(start.firstStart).toBe(true);
+    expect(start.script).toBe("systemctl daemon-reload && systemctl restart etcd.service");
+    expect(plan.actions[0]!.script).toContain("case $1 in etcd|etcd.service)");
+    expect(plan.handlers).toEqual([]);
   });
 
   it("drops it for a unit of its own this run writes, and for an instance of a template unit", () => {
@@ -326,12 +330,33 @@ describe("systemd's unit reloads in a first apply", () => {
     const ifNotEnabled = (u: string) => `case "$(systemctl is-enabled ${u} 2>/dev/null)" in ${[...ENABLED].join("|")}) ;; *) systemctl enable --no-reload ${u} >&2 ;; esac`;
     expect(plan.actions.filter((a) => a.kind === "service").map((a) => a.script)).toEqual([
       `systemctl daemon-reload && ${ifNotEnabled("a.service")}`,
-      "systemctl start a.service",
+      "systemctl restart a.service",
       ifNotEnabled("b.service"),
-      "systemctl start b.service",
+      "systemctl restart b.service",
       `systemctl daemon-reload && ${ifNotEnabled("c.service")}`,
-      "systemctl start c.service",
+      "systemctl restart c.service",
     ]);
+  });
+
+  it("drops a `reload systemd` handler that a step's reload comes after, and keeps it otherwise", () => {
+    const dropIn = "/etc/systemd/system/a.service.d/x.conf";
+    const d = (extra: DesiredHost["resources"] = []): DesiredHost => ({
+      host: "h",
+      roles: ["t"],
+      resources: [{ kind: "package", names: ["pkg"], origin }, file(dropIn, "[Service]\n", { notify: ["reload systemd"] }), svc("a"), ...extra],
+      handlers: [{ name: "reload systemd", run: "systemctl daemon-reload", origin }],
+    });
+    const handlers = (desired: DesiredHost, lines: Record<number, string[][]>, owed: string[] = []) =>
+      planHost(desired, { hostname: "h", systemd: true, pendingHandlers: owed, serialHandlers: {}, lines }, noSecret).handlers.map((h) => h.name);
+    // A first apply: the unit's enable reloads after the drop-in is written.
+    expect(handlers(d(), { 2: missing })).toEqual([]);
+    // ... and covers a reload an earlier run left owed.
+    expect(handlers(d(), { 2: missing }, ["reload systemd"])).toEqual([]);
+    // The drop-in changes on a host where the unit runs: no step reloads, the handler does.
+    const running = [["LoadState=loaded"], ["ActiveState=active"], ["UnitFileState=enabled"]];
+    expect(handlers(d(), { 2: running })).toEqual(["reload systemd"]);
+    // A change after the last reload notifies it again.
+    expect(handlers(d([file("/etc/systemd/system/b.service.d/y.conf", "[Service]\n", { notify: ["reload systemd"] })]), { 2: missing })).toEqual(["reload systemd"]);
   });
 
   it("enables a unit its package brought only if the install did not enable it, and a unit seen disabled at once", async () => {
