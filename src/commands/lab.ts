@@ -3,7 +3,9 @@ import { Command, InvalidArgumentError } from "commander";
 import { DEFAULT_RELEASE, parseReleaseList, RELEASES, type Release } from "../fields/releases.js";
 import { labCache, labCrash, labDown, labDownAll, labRebuild, labStatus, labUp } from "../lab/lab.js";
 import { checkLabName, MAX_HOSTS } from "../lab/layout.js";
+import { debianSources } from "../lab/mirror.js";
 import { checkLabPrerequisites } from "../lab/preflight.js";
+import { boxName, buildVagrantBox } from "../lab/vagrant-box.js";
 import { labUnderlay, readLab } from "../lab/registry.js";
 import { labLayout, UNDERLAYS, type Underlay } from "../lab/layout.js";
 
@@ -156,6 +158,25 @@ export function labCommand(): Command {
       }
       const r = spawnSync("ssh", ["-F", layout.sshConfigFile, host, ...command], { stdio: "inherit" });
       process.exitCode = r.status ?? 1;
+    });
+  lab
+    .command("box")
+    .description("make a Vagrant box (libvirt) of the lab's Debian image with a kernel, for vagrant/Vagrantfile on a machine that cannot download debian/bookworm64")
+    .option("--release <release>", `Debian release: ${Object.keys(RELEASES).join(", ")}`, oneRelease, DEFAULT_RELEASE)
+    .option("--out <file>", "the .box file to write (default: bgpmesh-RELEASE64.box here)")
+    .option("--apt-repo <url>", "the VMs' apt source: a flat repository at URL/RELEASE/ as `lab up` serves one (default: Debian's archive)")
+    .option("--login-key <file.pub>", "the public key the vagrant user accepts until Vagrant puts its own (default: Vagrant's well-known key)")
+    .option("--add", "then `vagrant box add` it as bgpmesh/RELEASE64 (replacing one of that name)")
+    .action(async (opts: { release: Release; out?: string; aptRepo?: string; loginKey?: string; add?: boolean }) => {
+      const aptSources = opts.aptRepo ? `deb [trusted=yes] ${opts.aptRepo.replace(/\/+$/, "")}/${opts.release}/ ./\n` : debianSources(opts.release);
+      const out = opts.out ?? `bgpmesh-${opts.release}64.box`;
+      const box = await buildVagrantBox({ release: opts.release, out, aptSources, loginKey: opts.loginKey }, log);
+      log(`box ${box.file}: ${mib(box.bytes)} in ${box.seconds.toFixed(1)} s`);
+      if (opts.add) {
+        const r = spawnSync("vagrant", ["box", "add", "--force", "--name", boxName(opts.release), box.file], { stdio: "inherit" });
+        if (r.status !== 0) throw new Error(`vagrant box add failed${r.error ? `: ${r.error.message}` : ""}`);
+        log(`added as ${boxName(opts.release)}: BGPMESH_VAGRANT_BOX=${boxName(opts.release)} vagrant up (in vagrant/)`);
+      }
     });
   return lab;
 }

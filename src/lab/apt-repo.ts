@@ -67,6 +67,19 @@ export async function ensureAptRepo(image: Image, log: (msg: string) => void): P
 }
 
 /**
+ * Downloads `packages` and the dependencies `image` lacks into `dir`, from Debian's archive (the
+ * controller's own apt state and sources untouched): what a chroot of the image then installs.
+ */
+export async function downloadForImage(image: Image, packages: string[], dir: string): Promise<void> {
+  mkdirSync(join(dir, "partial"), { recursive: true });
+  const apt = isolatedApt(image, dir);
+  await run("apt-get", [...apt, "update"]);
+  await run("apt-get", [...apt, "install", "--download-only", "--no-install-recommends", "-y", ...packages]);
+  rmSync(join(dir, "partial"), { recursive: true, force: true });
+  rmSync(join(dir, "lock"), { force: true });
+}
+
+/**
  * apt-get options that resolve against the image's dpkg database and Debian's archive only,
  * ignoring the controller's own sources, pins and settings.
  */

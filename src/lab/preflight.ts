@@ -26,17 +26,28 @@ function onPath(program: string): boolean {
   });
 }
 
+/** What `lab box` runs besides the lab's own tools (src/lab/vagrant-box.ts). */
+const BOX_TOOLS: Record<string, string> = {
+  "qemu-img": "qemu-utils",
+  "mkfs.ext4": "e2fsprogs",
+  unshare: "util-linux",
+  tar: "tar",
+};
+
 /** Fails with one clear message unless this is Linux, we are root and every tool is installed. */
-export function checkLabPrerequisites(): void {
+export function checkLabPrerequisites(extra: Record<string, string> = {}): void {
   if (process.platform !== "linux") {
     throw new Error(`the lab needs Linux (network namespaces, overlayfs, systemd-nspawn); this is ${process.platform}`);
   }
   if (process.getuid?.() !== 0) {
     throw new Error("the lab must run as root: it creates network namespaces, mounts and containers (try: sudo bgpmesh-provision lab ...)");
   }
-  const missing = Object.keys(TOOLS).filter((t) => !onPath(t));
+  const tools = { ...TOOLS, ...extra };
+  const missing = Object.keys(tools).filter((t) => !onPath(t));
   if (missing.length > 0) {
-    const pkgs = [...new Set(missing.map((t) => TOOLS[t]))].join(" ");
+    const pkgs = [...new Set(missing.map((t) => tools[t]))].join(" ");
     throw new Error(`the lab needs ${missing.join(", ")}: install them with  apt-get install ${pkgs}`);
   }
 }
+
+export const checkBoxPrerequisites = (): void => checkLabPrerequisites(BOX_TOOLS);
