@@ -19,7 +19,7 @@ describe("inventory/vagrant.yml", () => {
       port: 22,
       user: "vagrant",
       become: true,
-      privateKeyFile: join(VAGRANT_DIR, ".vagrant/machines/node2/virtualbox/private_key"),
+      privateKeyFile: join(VAGRANT_DIR, ".vagrant/machines/node2/private_key"),
       knownHostsFile: join(VAGRANT_DIR, "known_hosts"),
     });
   });

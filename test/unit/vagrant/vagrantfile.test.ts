@@ -3,7 +3,7 @@
 // inventory beside it, as in the repository, the tool's own loader and host key checker must
 // accept the VMs' pinned keys at the inventory's addresses.
 import { execFileSync, spawnSync } from "node:child_process";
-import { copyFileSync, mkdirSync, readFileSync, statSync, symlinkSync, unlinkSync, writeFileSync } from "node:fs";
+import { copyFileSync, mkdirSync, readFileSync, readlinkSync, statSync, symlinkSync, unlinkSync, writeFileSync } from "node:fs";
 import { join, resolve } from "node:path";
 import { describe, expect, it } from "vitest";
 import { connectionOf, hostsOf, loadInventory, resolveHostVars } from "../../../src/inventory/index.js";
@@ -32,8 +32,9 @@ function checkout(): { root: string; vagrant: string } {
 }
 
 /** Loads the Vagrantfile as Vagrant would, from another directory, and returns what it configured. */
-function evaluate(vagrantfile: string, cwd: string): Record<string, any> {
-  const r = spawnSync("ruby", ["-w", STUB, vagrantfile], { cwd, encoding: "utf8" });
+function evaluate(vagrantfile: string, cwd: string, env: Record<string, string> = {}): Record<string, any> {
+  const clean = { ...process.env, BGPMESH_VAGRANT_BOX: "", BGPMESH_VAGRANT_LIBVIRT_DRIVER: "", STUB_RUN_LATER: "" };
+  const r = spawnSync("ruby", ["-w", STUB, vagrantfile], { cwd, encoding: "utf8", env: { ...clean, ...env } });
   expect(r.stderr).toBe(""); // no Ruby warnings either
   expect(r.status).toBe(0);
   const configs = JSON.parse(r.stdout) as Record<string, any>[];
@@ -84,6 +85,29 @@ describe.skipIf(!hasRuby)(title, () => {
     }
   });
 
+  it("takes another box and libvirt's domain type from the environment: the local box, software emulation", () => {
+    const { root, vagrant } = checkout();
+    const libvirt = (config: Record<string, any>) => ((config.vm["define()"] as Call[])[0]!.block!.vm["provider()"] as Call[]).find((p) => p.args[0] === "libvirt")!.block!;
+    const local = evaluate(join(vagrant, "Vagrantfile"), root, { BGPMESH_VAGRANT_BOX: "bgpmesh/bookworm64", BGPMESH_VAGRANT_LIBVIRT_DRIVER: "qemu" });
+    expect(local.vm.box).toBe("bgpmesh/bookworm64");
+    expect(libvirt(local)).toMatchObject({ driver: "qemu", cpu_mode: "custom", cpu_model: "qemu64" });
+    const kvm = evaluate(join(vagrant, "Vagrantfile"), root, { BGPMESH_VAGRANT_LIBVIRT_DRIVER: "kvm" });
+    expect(kvm.vm.box).toBe("debian/bookworm64");
+    expect(libvirt(kvm).driver).toBe("kvm");
+    expect(libvirt(kvm).cpu_mode).toBeUndefined();
+  });
+
+  it("links each VM's login key where the inventory looks, whichever the provider, after `vagrant up`", () => {
+    const { root, vagrant } = checkout();
+    for (const name of Object.keys(ADDRESSES)) mkdirSync(join(vagrant, ".vagrant", "machines", name, "libvirt"), { recursive: true });
+    const config = evaluate(join(vagrant, "Vagrantfile"), root, { STUB_RUN_LATER: "libvirt" });
+    const trigger = ((config.vm["define()"] as Call[])[0]!.block!.trigger["after()"] as Call[])[0]!;
+    expect(trigger.args).toEqual([["up", "reload", "provision"]]);
+    for (const name of Object.keys(ADDRESSES)) {
+      expect(readlinkSync(join(vagrant, ".vagrant", "machines", name, "private_key"))).toBe("libvirt/private_key");
+    }
+  });
+
   it("pins one ed25519 key per VM that the inventory's connections accept, and keeps it on the next load", async () => {
     const { root, vagrant } = checkout();
     evaluate(join(vagrant, "Vagrantfile"), tempDir());
@@ -101,7 +125,7 @@ describe.skipIf(!hasRuby)(title, () => {
     for (const [name, ip] of Object.entries(ADDRESSES)) {
       const conn = connectionOf(resolveHostVars(inv, name));
       expect(conn).toMatchObject({ host: ip, port: 22, knownHostsFile: knownHosts });
-      expect(conn.privateKeyFile).toBe(join(vagrant, ".vagrant", "machines", name, "virtualbox", "private_key"));
+      expect(conn.privateKeyFile).toBe(join(vagrant, ".vagrant", "machines", name, "private_key"));
       const check = hostKeyCheck({ who: name, name, address: conn.host, port: conn.port, file: knownHosts, acceptNew: false });
       expect(check.algorithms).toEqual(["ssh-ed25519"]);
       expect(check.verify(Buffer.from(pub(name)[1]!, "base64"))).toBe(true);
