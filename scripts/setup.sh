@@ -17,6 +17,12 @@ fi
 # indexes their apt repository; OpenSSH reaches them. The tests: git serves a configuration
 # repository to pull mode, ruby checks the Vagrantfile.
 packages=(debootstrap systemd-container dpkg-dev openssh-client iproute2 debian-archive-keyring ca-certificates git ruby)
+# --vagrant (npm run test:vagrant): Vagrant with its libvirt provider, libvirt's daemons and QEMU, to
+# boot the Vagrantfile's VMs; qemu-img makes the box. Not libvirt-daemon-system: the test runs a
+# libvirtd of its own, and that package would start the machine's (and its default network).
+if [ "${1:-}" = --vagrant ]; then
+  packages+=(vagrant vagrant-libvirt libvirt-daemon libvirt-daemon-driver-qemu libvirt-clients qemu-system-x86 qemu-utils dnsmasq-base iptables)
+fi
 missing=()
 for p in "${packages[@]}"; do
   dpkg-query -W -f '${Status}' "$p" 2>/dev/null | grep -q "install ok installed" || missing+=("$p")
