@@ -40,8 +40,8 @@ export interface Action {
    */
   sign?: SignSpec;
   /**
-   * a service's start that is the daemon's first start with every file before it in place: no
-   * package install in the run can have started it already (see resources/service.ts), so a
+   * a service's start, with every file before it in place: a package the run installs leaves the
+   * daemon stopped, or the step restarts it (see resources/service.ts and package.ts), so a
    * restart or reload notified only before it is not needed
    */
   firstStart?: true;
