@@ -10,7 +10,7 @@
 // - SSH host keys made at first boot (the image has none: each lab host gets its own);
 // - DHCP on every network interface (systemd-networkd, which Vagrant's Debian support then uses
 //   to set the private network's address), and the apt source given.
-import { chmodSync, chownSync, copyFileSync, existsSync, mkdirSync, readdirSync, readFileSync, rmSync, statSync, symlinkSync, writeFileSync } from "node:fs";
+import { chmodSync, chownSync, copyFileSync, existsSync, mkdirSync, readdirSync, readFileSync, renameSync, rmSync, statSync, symlinkSync, writeFileSync } from "node:fs";
 import { basename, dirname, join, resolve } from "node:path";
 import type { Release } from "../fields/releases.js";
 import { run } from "../util/exec.js";
@@ -79,8 +79,9 @@ export async function buildVagrantBox(opts: BoxOptions, log: (msg: string) => vo
 
     const box = join(work, "box");
     mkdirSync(box);
-    const kernel = readdirSync(join(root, "boot")).find((f) => f.startsWith("vmlinuz-"));
-    const initrd = readdirSync(join(root, "boot")).find((f) => f.startsWith("initrd.img-"));
+    const boot = readdirSync(join(root, "boot"));
+    const kernel = boot.find((f) => f.startsWith("vmlinuz-"));
+    const initrd = boot.find((f) => f.startsWith("initrd.img-"));
     if (!kernel || !initrd) throw new Error(`the kernel package left no vmlinuz or initrd.img in ${join(root, "boot")}`);
     copyFileSync(join(root, "boot", kernel), join(box, "vmlinuz"));
     copyFileSync(join(root, "boot", initrd), join(box, "initrd.img"));
@@ -96,7 +97,7 @@ export async function buildVagrantBox(opts: BoxOptions, log: (msg: string) => vo
     mkdirSync(dirname(out), { recursive: true });
     // qcow2 is compressed already: a plain tar, which `vagrant box add` reads as well as a gzipped one.
     await run("tar", ["-cf", `${out}.tmp`, "-C", box, "metadata.json", "Vagrantfile", "box.img", "vmlinuz", "initrd.img"]);
-    await run("mv", ["-f", `${out}.tmp`, out]);
+    renameSync(`${out}.tmp`, out);
     return { file: out, seconds: took(), bytes: statSync(out).size };
   } finally {
     rmSync(work, { recursive: true, force: true });
@@ -132,10 +133,11 @@ async function configure(root: string, aptSources: string, loginKey: string): Pr
     mkdirSync(dirname(join(root, path)), { recursive: true });
     writeFileSync(join(root, path), text, { mode });
   };
-  const wants = (unit: string, at: string) => {
-    const link = join(etc, "systemd/system/multi-user.target.wants", basename(unit));
+  // Enabled at boot: the link multi-user.target.wants/UNIT → the unit file.
+  const wants = (unitFile: string) => {
+    const link = join(etc, "systemd/system/multi-user.target.wants", basename(unitFile));
     rmSync(link, { force: true });
-    symlinkSync(at, link);
+    symlinkSync(unitFile, link);
   };
   // The vagrant user, logging in with the key; sudo with no password, as Vagrant expects.
   await run("chroot", [root, "useradd", "--create-home", "--shell", "/bin/bash", "--groups", "sudo", "vagrant"]);
@@ -157,16 +159,15 @@ async function configure(root: string, aptSources: string, loginKey: string): Pr
   // Every interface asks DHCP; Vagrant writes a file of its own (50-vagrant-eth1.network) for the
   // private network's fixed address, which networkd takes before this one.
   put("etc/systemd/network/99-dhcp.network", "[Match]\nName=eth* en*\n\n[Network]\nDHCP=ipv4\n");
-  wants("systemd-networkd.service", "/lib/systemd/system/systemd-networkd.service");
+  wants("/lib/systemd/system/systemd-networkd.service");
   put(
     "etc/systemd/system/ssh-hostkeys.service",
     "[Unit]\nDescription=SSH host keys, made at first boot\nBefore=ssh.service\n\n[Service]\nType=oneshot\nExecStart=/usr/bin/ssh-keygen -A\n\n[Install]\nWantedBy=multi-user.target\n",
   );
-  wants("ssh-hostkeys.service", "/etc/systemd/system/ssh-hostkeys.service");
+  wants("/etc/systemd/system/ssh-hostkeys.service");
   // The lab image masks the consoles' gettys; a VM's serial console is worth a login.
   rmSync(join(etc, "systemd/system/getty@.service"), { force: true });
 }
-
 
 function boxVagrantfile(): string {
   return `# The box's own settings, merged under the project's Vagrantfile. Made by bgpmesh-provision

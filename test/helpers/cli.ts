@@ -8,7 +8,7 @@ import { projectFile } from "../../src/util/project.js";
  * runs (npm test builds it first). It also starts in 0.36 s where dist/cli.js takes 0.6 s, and the
  * e2e files run it more than a hundred times.
  */
-const BIN = projectFile((JSON.parse(readFileSync(projectFile("package.json"), "utf8")) as { bin: Record<string, string> }).bin["bgpmesh-provision"]!);
+export const BIN = projectFile((JSON.parse(readFileSync(projectFile("package.json"), "utf8")) as { bin: Record<string, string> }).bin["bgpmesh-provision"]!);
 export function cli(...args: string[]): Promise<RunResult> {
   return run(process.execPath, [BIN, ...args], { allowFailure: true, timeoutMs: 900_000 });
 }

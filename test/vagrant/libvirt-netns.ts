@@ -10,7 +10,7 @@ import { spawn } from "node:child_process";
 import { existsSync, mkdirSync, readdirSync, rmdirSync, writeFileSync } from "node:fs";
 import { join } from "node:path";
 import { run, type RunOptions, type RunResult } from "../../src/util/exec.js";
-import { alive } from "../../src/util/procs.js";
+import { alive, cmdline } from "../../src/util/procs.js";
 import { sleep, waitFor } from "../../src/util/time.js";
 
 /** libvirt's fixed paths for a system (root) daemon, as Debian builds it. */
@@ -38,6 +38,7 @@ export async function startLibvirtNetns(name: string, dir: string): Promise<Libv
   writeFileSync(join(state("/etc/libvirt"), "libvirtd.conf"), "");
   writeFileSync(join(state("/etc/libvirt"), "virtlogd.conf"), "");
 
+  const nsPids = async () => (await run("ip", ["netns", "pids", name], { allowFailure: true })).stdout.split(/\s+/).filter(Boolean).map(Number);
   await run("ip", ["netns", "add", name]);
   await run("ip", ["netns", "exec", name, "ip", "link", "set", "lo", "up"]);
   const mounts = LIBVIRT_PATHS.map((p) => `mount --bind '${state(p)}' '${p}'`).join(" && ");
@@ -47,11 +48,7 @@ export async function startLibvirtNetns(name: string, dir: string): Promise<Libv
     detached: true,
   });
   anchor.unref();
-  const pid = await waitFor("the namespace's anchor process", 10_000, async () => {
-    const pids = (await run("ip", ["netns", "pids", name], { allowFailure: true })).stdout.split(/\s+/).filter(Boolean).map(Number);
-    for (const p of pids) if ((await run("cat", [`/proc/${p}/cmdline`], { allowFailure: true })).stdout.startsWith("sleep\0infinity")) return p;
-    return undefined;
-  });
+  const pid = await waitFor("the namespace's anchor process", 10_000, async () => (await nsPids()).find((p) => cmdline(p) === "sleep infinity"));
   const enter = (cwd?: string) => ["-t", String(pid), "-m", "-n", ...(cwd ? [`--wd=${cwd}`] : [])];
   const ns: LibvirtNetns = {
     name,
@@ -63,8 +60,7 @@ export async function startLibvirtNetns(name: string, dir: string): Promise<Libv
     async stop() {
       // Everything in the namespace: libvirtd, virtlogd, dnsmasq, QEMU, the anchor, what the test started.
       for (let i = 0; i < 20; i++) {
-        const pids = (await run("ip", ["netns", "pids", name], { allowFailure: true })).stdout.split(/\s+/).filter(Boolean).map(Number);
-        const live = pids.filter(alive);
+        const live = (await nsPids()).filter(alive);
         if (live.length === 0) break;
         await run("kill", [i < 5 ? "-TERM" : "-KILL", ...live.map(String)], { allowFailure: true });
         await sleep(500);

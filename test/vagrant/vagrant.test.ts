@@ -14,13 +14,13 @@ import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { ensureAptRepo } from "../../src/lab/apt-repo.js";
 import { ensureImage } from "../../src/lab/image.js";
 import { boxName } from "../../src/lab/vagrant-box.js";
-import { run, type RunResult } from "../../src/util/exec.js";
+import type { RunResult } from "../../src/util/exec.js";
 import { projectFile } from "../../src/util/project.js";
 import { stopwatch } from "../../src/util/time.js";
+import { BIN, cliOk } from "../helpers/cli.js";
 import { startLibvirtNetns, type LibvirtNetns } from "./libvirt-netns.js";
 
 const NS = "bgpmesh-vagrant";
-const BIN = projectFile((JSON.parse(readFileSync(projectFile("package.json"), "utf8")) as { bin: Record<string, string> }).bin["bgpmesh-provision"]!);
 // vagrant-libvirt's management network, where the VMs find the apt repository (the box's source).
 const REPO_URL = "http://192.168.121.1:8000";
 const NODES = { node1: "192.168.56.11", node2: "192.168.56.12", node3: "192.168.56.13" };
@@ -78,7 +78,7 @@ describe("vagrant/Vagrantfile on real VMs (libvirt, QEMU software emulation)", (
     // Outside the namespace: it downloads Debian's kernel package.
     const box = join(work, "bgpmesh-bookworm64.box");
     const build = ["lab", "box", "--release", "bookworm", "--out", box, "--apt-repo", REPO_URL];
-    await timed("box build (lab box)", async () => checked("lab box", await run(process.execPath, [BIN, ...build], { allowFailure: true, timeoutMs: 900_000 })));
+    await timed("box build (lab box)", () => cliOk(...build));
     ns = await startLibvirtNetns(NS, join(work, "libvirt"));
     const repo = await ensureAptRepo(await ensureImage("bookworm", () => undefined), () => undefined);
     ns.spawn(process.execPath, [projectFile("dist/lab/repo-server.js"), "0.0.0.0", "8000", `bookworm=${repo.dir}`], join(work, "repo.log"));
