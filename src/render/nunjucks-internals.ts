@@ -55,10 +55,15 @@ export function parseTemplate(src: string, name: string, opts: object): Template
   return transformer.transform(internals.parser.parse(src, [], opts), [], name);
 }
 
-/** Compiles a (rewritten) template to the props object that `new Template({type: "code", obj})` takes. */
-export function compileTemplate(ast: TemplateNode, name: string, throwOnUndefined: boolean): Record<string, unknown> {
+/** Compiles a (rewritten) template to JavaScript, the text that templateProps() loads. */
+export function compileTemplateCode(ast: TemplateNode, name: string, throwOnUndefined: boolean): string {
   const compiler = new internals.compiler.Compiler(name, throwOnUndefined);
   compiler.compile(ast);
+  return compiler.getCode();
+}
+
+/** Loads compiled code as the props object that `new Template({type: "code", obj})` takes. */
+export function templateProps(code: string): Record<string, unknown> {
   // This is how nunjucks itself turns compiled code into a template (Template._compile).
-  return new Function(compiler.getCode())() as Record<string, unknown>;
+  return new Function(code)() as Record<string, unknown>;
 }

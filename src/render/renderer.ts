@@ -2,7 +2,8 @@ import { statSync } from "node:fs";
 import { join, resolve } from "node:path";
 import nunjucks from "nunjucks";
 import { InventoryError, type SourcePos } from "../inventory/index.js";
-import { compileTemplate, parseTemplate } from "./nunjucks-internals.js";
+import { CompileCache } from "./compile-cache.js";
+import { compileTemplateCode, parseTemplate, templateProps } from "./nunjucks-internals.js";
 import { containsSecret, type RenderScope } from "./scope.js";
 import { checkFilters, rewriteStrict, TemplateProblem } from "./strict.js";
 import { renderError } from "./render-error.js";
@@ -41,6 +42,7 @@ export class TemplateRenderer {
   readonly env: nunjucks.Environment;
   readonly #loader: nunjucks.FileSystemLoader;
   readonly #inline = new Map<string, Props>();
+  #cache: CompileCache | undefined | null = null;
 
   /**
    * @param shownDir the templates folder as the user would name it, for messages
@@ -124,6 +126,17 @@ export class TemplateRenderer {
   }
 
   #compile(src: string, name: string): Props {
+    const filters = (this.env as unknown as { filters: Record<string, unknown> }).filters;
+    // Opened at the first compile, when every filter has been added: the filters are part of its key.
+    if (this.#cache === null) this.#cache = CompileCache.open(import.meta.url, JSON.stringify([PARSE_OPTIONS, Object.keys(filters).sort()]));
+    const kept = this.#cache?.get(name, src);
+    if (kept !== undefined) {
+      try {
+        return templateProps(kept);
+      } catch {
+        // a damaged entry: compile the text again, below
+      }
+    }
     let ast;
     try {
       // The parser, not the Environment, applies trimBlocks: it must get the option itself.
@@ -133,8 +146,9 @@ export class TemplateRenderer {
       const message = String(err.message ?? e).replace(/^\(.*?\)( \[Line \d+(, Column \d+)?\])?\s*/, "");
       throw new TemplateProblem(name, err.lineno ?? 0, "syntax", message);
     }
-    const filters = (this.env as unknown as { filters: Record<string, unknown> }).filters;
-    return compileTemplate(rewriteStrict(ast, name, (f) => Object.hasOwn(filters, f)), name, true);
+    const code = compileTemplateCode(rewriteStrict(ast, name, (f) => Object.hasOwn(filters, f)), name, true);
+    this.#cache?.put(name, src, code);
+    return templateProps(code);
   }
 
   #error(e: unknown, scope: RenderScope | undefined, src?: string, inline?: { label: string; at: StringSource }): InventoryError {
