@@ -2,7 +2,8 @@
 // live line of the counts below them: progress-line.ts), then (plan) each
 // host's plan, the recap, and the saved plan and JSON report when asked for. The engine returns
 // results; this renders them.
-import { writeFileSync } from "node:fs";
+import { accessSync, constants, statSync, writeFileSync } from "node:fs";
+import { dirname, resolve } from "node:path";
 import { runPlaybook, type PlaybookRun, type RunOptions } from "../engine/run.js";
 import { publicPlan, writePlanFile } from "../engine/plan-file.js";
 import { hasChanges } from "../model/plan.js";
@@ -27,6 +28,8 @@ export interface ReportOptions {
 }
 
 export async function runAndReport(opts: RunOptions & ReportOptions): Promise<PlaybookRun> {
+  checkOutput(opts.outPlan, "--out");
+  checkOutput(opts.jsonReport, "--json");
   const line = new ProgressLine(opts.err, { live: opts.live === true, columns: () => process.stderr.columns });
   let run: PlaybookRun;
   try {
@@ -53,6 +56,28 @@ export async function runAndReport(opts: RunOptions & ReportOptions): Promise<Pl
   if (opts.outPlan) writePlanFile(opts.outPlan, run.inputs, results.flatMap((r) => (r.plan ? [r.plan] : [])), redact);
   if (opts.jsonReport) writeJsonReport(opts.jsonReport, opts.apply, results, seconds, redact);
   return run;
+}
+
+/**
+ * A file the run is to write when it ends must be writable before it begins: found missing after an
+ * apply, the hosts would have changed and the command still failed, with the report lost.
+ */
+function checkOutput(path: string | undefined, option: string): void {
+  if (!path) return;
+  const dir = dirname(resolve(path));
+  const why = (() => {
+    const st = statSync(dir, { throwIfNoEntry: false });
+    if (!st) return `there is no folder ${dir}`;
+    if (!st.isDirectory()) return `${dir} is not a folder`;
+    if (statSync(path, { throwIfNoEntry: false })?.isDirectory()) return "it is a folder";
+    try {
+      accessSync(dir, constants.W_OK);
+    } catch {
+      return `${dir} is not writable`;
+    }
+    return undefined;
+  })();
+  if (why) throw new Error(`${option} ${path}: cannot write it: ${why} (no host was contacted)`);
 }
 
 function statusLine(r: HostResult, apply: boolean): string {
