@@ -64,7 +64,10 @@ try {
   for (const h of ans.hosts) {
     const ssh = ["-F", ans.lab.sshConfigFile];
     execFileSync("scp", ["-q", ...ssh, ...readdirSync(debs).map((f) => join(debs, f)), `${h.name}:/tmp/`]);
-    execFileSync("ssh", [...ssh, h.name, "dpkg -i /tmp/*.deb >/dev/null && rm -f /tmp/*.deb"]);
+    // The playbook updates apt's lists only when they are older than its cache_valid_time (1 h),
+    // judged by their folder's time: on a lab image built within the hour it would skip the update,
+    // never see the lab's repository and fail. Dated back, the first run updates, as the site's does.
+    execFileSync("ssh", [...ssh, h.name, "dpkg -i /tmp/*.deb >/dev/null && rm -f /tmp/*.deb /var/lib/apt/periodic/update-success-stamp && touch -d @0 /var/lib/apt/lists"]);
   }
 
   const runSite = () => timed([process.execPath, CLI, "apply", "-i", siteInventory, "--no-color"]);
