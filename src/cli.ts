@@ -30,10 +30,9 @@ const crash = (e: unknown) => {
 process.on("uncaughtException", crash);
 process.on("unhandledRejection", crash);
 
-try {
-  await program.parseAsync(process.argv);
-} catch (e) {
+// No top-level await: the bundle is CommonJS (src/bundle-entry.ts says why).
+program.parseAsync(process.argv).catch((e: unknown) => {
   // Errors the tool raises are written for the user; a stack trace would only hide the message.
   console.error(`error: ${(e as Error).message}`);
   process.exitCode = 1;
-}
+});
