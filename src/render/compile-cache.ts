@@ -6,7 +6,7 @@
 // that compiled it (see compilerIdentity). Any change there looks up another entry.
 // Template texts hold no secrets (values come from the inventory at render time), so neither do these.
 import { createHash } from "node:crypto";
-import { readdirSync, readFileSync, rmSync, statSync } from "node:fs";
+import { readdirSync, readFileSync, rmSync } from "node:fs";
 import { createRequire } from "node:module";
 import { dirname, join } from "node:path";
 import { fileURLToPath } from "node:url";
@@ -18,27 +18,26 @@ import { controllerCacheDir } from "../util/cache-dir.js";
 const MAX_ENTRIES = 2000;
 
 /**
- * What identifies the compiling code: the size and time of every script in the folder of the module
- * at `moduleUrl` (unbundled, dist/render/ or under vitest src/render/; bundled, the bundle's files)
- * and nunjucks' version.
+ * What identifies the compiling code: the text of every script in the folder of the module at
+ * `moduleUrl` (unbundled, dist/render/, or src/render/ under vitest; bundled, the bundle's files,
+ * about 4 ms to hash: the pull archive gives every file one time, so sizes and times would not
+ * tell two builds apart) and nunjucks' version.
  */
 function compilerIdentity(moduleUrl: string): string {
   const dir = dirname(fileURLToPath(moduleUrl));
-  const parts = readdirSync(dir)
-    .filter((f) => /\.(m?js|ts)$/.test(f))
-    .sort()
-    .map((f) => {
-      const st = statSync(join(dir, f));
-      return `${f}:${st.size}:${st.mtimeMs}`;
-    });
+  const hash = createHash("sha256");
+  const scripts = readdirSync(dir)
+    .filter((f) => /\.([cm]?js|ts)$/.test(f))
+    .sort();
+  for (const f of scripts) hash.update(`${f}\0`).update(readFileSync(join(dir, f))).update("\0");
   try {
-    // Unbundled, nunjucks is a package of its own (npm gives its files one fixed time: the version tells).
+    // Unbundled, nunjucks is a package of its own.
     const pkg = createRequire(moduleUrl).resolve("nunjucks/package.json");
-    parts.push(String((JSON.parse(readFileSync(pkg, "utf8")) as { version?: unknown }).version));
+    hash.update(String((JSON.parse(readFileSync(pkg, "utf8")) as { version?: unknown }).version));
   } catch {
-    parts.push("bundled");
+    hash.update("bundled");
   }
-  return parts.join("|");
+  return hash.digest("hex");
 }
 
 export class CompileCache {
