@@ -14,9 +14,10 @@ import { join } from "node:path";
 export function controllerCacheDir(sub: string, env: NodeJS.ProcessEnv = process.env): string | undefined {
   const set = env.BGPMESH_CACHE_DIR;
   if (set !== undefined && (set === "" || set === "off")) return undefined;
-  const base = set ?? join(env.XDG_CACHE_HOME || join(homedir(), ".cache"), "bgpmesh-provision");
-  const dir = join(base, sub);
   try {
+    // homedir() throws where the user has no home at all: then there is no cache, as when it is off.
+    const base = set ?? join(env.XDG_CACHE_HOME || join(homedir(), ".cache"), "bgpmesh-provision");
+    const dir = join(base, sub);
     mkdirSync(dir, { recursive: true, mode: 0o700 });
     for (const d of [base, dir]) {
       const st = lstatSync(d);
