@@ -10,8 +10,9 @@
 // A cache file is found by the digest of the bundle's text, Node's version and the command (each
 // command calls other functions), so a rebuilt bundle or another Node never reads an old one; V8
 // itself refuses data from another V8 or other flags (cachedDataRejected), which is then replaced.
-// It is written only when missing or refused, at exit, in one rename, and replaces other builds' files. Without a usable cache folder
-// (see controllerCacheDir) the bundle runs the same, compiled anew.
+// It is written only when missing or refused, at exit, in one rename, and replaces other builds'
+// files. Without a usable cache folder (see controllerCacheDir) the bundle runs the same, compiled
+// anew.
 import { createHash } from "node:crypto";
 import { readdirSync, readFileSync, rmSync } from "node:fs";
 import Module, { createRequire } from "node:module";
