@@ -48,15 +48,12 @@ export async function ensureAptRepo(image: Image, log: (msg: string) => void): P
     log(`downloading ${packages.length} packages of ${image.release} and their dependencies into the lab's apt repository`);
     const tmp = `${dir}.building`;
     rmSync(tmp, { recursive: true, force: true });
-    mkdirSync(join(tmp, "debs/partial"), { recursive: true });
-    const apt = isolatedApt(image, join(tmp, "debs"));
-    await run("apt-get", [...apt, "update"]);
-    // One package at a time: alternatives that conflict (bird2, bird3) are both served.
-    for (const p of packages) await run("apt-get", [...apt, "install", "--download-only", "-y", p]);
-    // Security updates the image lacks, so `apt-get upgrade` on a lab host works as on a real one.
-    await run("apt-get", [...apt, "upgrade", "--download-only", "-y"]);
-    rmSync(join(tmp, "debs/partial"), { recursive: true, force: true });
-    rmSync(join(tmp, "debs/lock"), { force: true });
+    await downloadWith(image, join(tmp, "debs"), async (apt) => {
+      // One package at a time: alternatives that conflict (bird2, bird3) are both served.
+      for (const p of packages) await run("apt-get", [...apt, "install", "--download-only", "-y", p]);
+      // Security updates the image lacks, so `apt-get upgrade` on a lab host works as on a real one.
+      await run("apt-get", [...apt, "upgrade", "--download-only", "-y"]);
+    });
     const index = await run("dpkg-scanpackages", ["--multiversion", "debs", "/dev/null"], { cwd: tmp });
     writeFileSync(join(tmp, "Packages"), index.stdout);
     writeFileSync(join(tmp, "Packages.gz"), gzipSync(index.stdout));
@@ -70,11 +67,19 @@ export async function ensureAptRepo(image: Image, log: (msg: string) => void): P
  * Downloads `packages` and the dependencies `image` lacks into `dir`, from Debian's archive (the
  * controller's own apt state and sources untouched): what a chroot of the image then installs.
  */
-export async function downloadForImage(image: Image, packages: string[], dir: string): Promise<void> {
+export function downloadForImage(image: Image, packages: string[], dir: string): Promise<void> {
+  return downloadWith(image, dir, (apt) => run("apt-get", [...apt, "install", "--download-only", "--no-install-recommends", "-y", ...packages]));
+}
+
+/**
+ * Updates the isolated apt's lists, then runs `download` with its options (isolatedApt) and `dir` as
+ * its archive folder, which then holds the .deb files only (not apt's partial/ and lock).
+ */
+async function downloadWith(image: Image, dir: string, download: (apt: string[]) => Promise<unknown>): Promise<void> {
   mkdirSync(join(dir, "partial"), { recursive: true });
   const apt = isolatedApt(image, dir);
   await run("apt-get", [...apt, "update"]);
-  await run("apt-get", [...apt, "install", "--download-only", "--no-install-recommends", "-y", ...packages]);
+  await download(apt);
   rmSync(join(dir, "partial"), { recursive: true, force: true });
   rmSync(join(dir, "lock"), { force: true });
 }
