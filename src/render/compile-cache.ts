@@ -17,6 +17,8 @@ import { controllerCacheDir } from "../util/cache-dir.js";
 // (texts edited over months leave entries nobody reads).
 const MAX_ENTRIES = 2000;
 
+const identities = new Map<string, string>();
+
 /**
  * What identifies the compiling code: the text of every script in the folder of the module at
  * `moduleUrl` (unbundled, dist/render/, or src/render/ under vitest; bundled, the bundle's files,
@@ -24,6 +26,13 @@ const MAX_ENTRIES = 2000;
  * tell two builds apart) and nunjucks' version.
  */
 function compilerIdentity(moduleUrl: string): string {
+  // Once per process: a run has a renderer per roles folder, and the code does not change under it.
+  let id = identities.get(moduleUrl);
+  if (id === undefined) identities.set(moduleUrl, (id = hashCompiler(moduleUrl)));
+  return id;
+}
+
+function hashCompiler(moduleUrl: string): string {
   const dir = dirname(fileURLToPath(moduleUrl));
   const hash = createHash("sha256");
   const scripts = readdirSync(dir)
